@@ -1,0 +1,312 @@
+"""The claim model: claims, premises, proof steps, numeric checks, verdicts, registry.
+
+A *claim* (lemma, proposition, theorem, or a group of unnumbered proof steps) is a
+frozen record built by a function in ``lemmas/`` and registered with :func:`claim`.
+Verdicts are earned: every :class:`Outcome` is returned by a function that computed it
+(a SymPy derivation, an mpmath evaluation, a Monte Carlo frequency with an exact
+binomial bound); nothing here lets prose decide a verdict.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Check",
+    "Claim",
+    "Context",
+    "Outcome",
+    "Premise",
+    "Step",
+    "StepResult",
+    "Verdict",
+    "all_claims",
+    "claim",
+    "get_claim",
+    "run_claim",
+    "run_step",
+    "worst",
+]
+
+
+class Verdict(str, enum.Enum):
+    """What a step or claim earned.  Order of severity: see :func:`worst`."""
+
+    VERIFIED = "verified"
+    LOOSE = "loose"
+    TYPO = "typo"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SEVERITY = {Verdict.VERIFIED: 0, Verdict.LOOSE: 1, Verdict.TYPO: 2,
+             Verdict.INCONCLUSIVE: 3, Verdict.ERROR: 4}
+
+
+def worst(verdicts) -> Verdict:
+    """The most severe verdict (``verified`` for an empty list).
+
+    >>> worst([Verdict.VERIFIED, Verdict.LOOSE]).value
+    'loose'
+    """
+    vs = list(verdicts)
+    return max(vs, key=_SEVERITY.__getitem__) if vs else Verdict.VERIFIED
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step's computation returns.
+
+    ``derived`` is the expression proofkit derived from the premises (SymPy ``str`` or
+    LaTeX); ``detail`` explains the computation; ``evidence`` holds numbers (JSON-able).
+    """
+
+    verdict: Verdict
+    derived: str
+    detail: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a step may use: an instance of the claim, mpmath digits, a seed, a budget scale."""
+
+    instance: Mapping[str, Any]
+    dps: int = 30
+    seed: int = 0
+    budget: float = 1.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """A displayed (in)equality of a proof.
+
+    ``paper`` is the expression as the paper states it; ``derive(ctx) -> Outcome`` re-derives
+    what follows from ``premises`` and returns the verdict.
+    """
+
+    id: str
+    location: str
+    paper: str
+    derive: Callable[[Context], Outcome]
+    premises: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    location: str
+    verdict: Verdict
+    paper: str
+    derived: str
+    detail: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "location": self.location, "verdict": self.verdict.value,
+                "paper": self.paper, "derived": self.derived, "detail": self.detail,
+                "evidence": dict(self.evidence)}
+
+
+@dataclass(frozen=True)
+class Premise:
+    """A named premise, evaluable on an instance (``holds(instance) -> bool``)."""
+
+    name: str
+    description: str
+    holds: Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    """Both sides of a claim on one instance.
+
+    ``relation`` is ``"<="``, ``">="``, ``"<"``, ``">"`` or ``"=="``; ``lhs``/``rhs`` are
+    float64 values and ``lhs_mp``/``rhs_mp`` the same evaluated with mpmath at ``dps``
+    digits (strings).  ``slack`` is signed so that ``slack >= 0`` means the claim holds
+    (``rhs − lhs`` for ``<=``); ``ratio = lhs / rhs``.  ``agree_digits`` is the number of
+    digits float64 and mpmath agree on (the smaller over both sides).
+    Probabilistic checks fill ``trials``/``successes`` and a Clopper–Pearson interval.
+    """
+
+    holds: bool
+    relation: str
+    lhs: float
+    rhs: float
+    slack: float
+    ratio: float
+    lhs_mp: str = ""
+    rhs_mp: str = ""
+    agree_digits: float = float("nan")
+    detail: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in ("holds", "relation", "lhs", "rhs", "slack", "ratio",
+                                              "lhs_mp", "rhs_mp", "agree_digits", "detail")}
+        out["extra"] = dict(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A lemma, proposition, theorem, or a group of steps belonging to no numbered claim.
+
+    Attributes
+    ----------
+    id : str
+        Registry key, e.g. ``"lemma4"``, ``"eq14"``.
+    title, location : str
+        Human title; location in the paper (``"Sec. 3.1, Lemma 4"``).
+    kind : str
+        ``"lemma" | "proposition" | "theorem" | "steps"``.
+    premises : tuple of Premise
+        Named, evaluable premises; counterexample searches drop them one at a time.
+    depends_on : tuple of str
+        Ids of the claims its proof uses.
+    statement : callable
+        ``() -> sympy.Basic``: the claim as SymPy relational(s) over named symbols.
+    bind : callable
+        ``instance -> {symbol_name: value}``: values of the statement's symbols on an instance,
+        so that substituting them into ``statement()`` can be compared with ``check``.
+    steps : tuple of Step
+    check : callable
+        ``(instance, dps) -> Check``: both sides on one instance, float64 and mpmath.
+    instances : callable
+        ``(*, drop=None) -> hypothesis strategy`` of instances satisfying every premise, or
+        every premise but ``drop``.
+    example : callable
+        ``(*, n, d, k, m, seed) -> instance``: one deterministic instance for ``proofkit check``.
+    probabilistic : bool
+        True when the statement holds with probability 1 − δ, not surely; then ``check``
+        reports a frequency over seeds with a Clopper–Pearson bound.
+    """
+
+    id: str
+    title: str
+    location: str
+    kind: str
+    premises: tuple[Premise, ...]
+    depends_on: tuple[str, ...]
+    statement: Callable[[], Any]
+    bind: Callable[[Mapping[str, Any]], dict]
+    steps: tuple[Step, ...]
+    check: Callable[[Mapping[str, Any], int], Check]
+    instances: Callable[..., Any]
+    example: Callable[..., Mapping[str, Any]]
+    probabilistic: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError(f"claim {self.id!r} has no steps; every claim needs at least one")
+        names = [p.name for p in self.premises]
+        if len(set(names)) != len(names):
+            raise ValueError(f"claim {self.id!r} has duplicate premise names {names}")
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"claim {self.id!r} has duplicate step ids {ids}")
+
+    @property
+    def premise_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.premises)
+
+    def premises_hold(self, instance: Mapping[str, Any], *, drop: str | None = None) -> bool:
+        return all(p.holds(instance) for p in self.premises if p.name != drop)
+
+    def summary(self) -> dict:
+        return {"id": self.id, "title": self.title, "location": self.location, "kind": self.kind,
+                "depends_on": list(self.depends_on), "premises": list(self.premise_names),
+                "steps": [s.id for s in self.steps], "probabilistic": self.probabilistic}
+
+
+# ---------------------------------------------------------------------------------------
+# registry
+# ---------------------------------------------------------------------------------------
+_REGISTRY: dict[str, Claim] = {}
+_LOADED = False
+
+
+def claim(build: Callable[[], Claim]) -> Callable[[], Claim]:
+    """Decorator: build the claim once and register it under its id."""
+    c = build()
+    if not isinstance(c, Claim):
+        raise TypeError(f"{build.__name__} must return a Claim, got {type(c).__name__}")
+    if c.id in _REGISTRY:
+        raise ValueError(f"claim id {c.id!r} is registered twice")
+    _REGISTRY[c.id] = c
+    return build
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    import lemmas
+
+    for info in sorted(pkgutil.iter_modules(lemmas.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"lemmas.{info.name}")
+    _LOADED = True
+
+
+def all_claims() -> dict[str, Claim]:
+    """Every registered claim, keyed by id, in a stable order (registration order)."""
+    _load()
+    return dict(_REGISTRY)
+
+
+def get_claim(claim_id: str) -> Claim:
+    """The claim with this id; unknown ids raise ``KeyError`` naming the known ones."""
+    claims = all_claims()
+    if claim_id not in claims:
+        raise KeyError(f"unknown claim {claim_id!r}; known: {', '.join(claims)}")
+    return claims[claim_id]
+
+
+# ---------------------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------------------
+def run_step(step: Step, ctx: Context) -> StepResult:
+    """Run one step; an exception becomes an ``inconclusive`` verdict that says why."""
+    try:
+        out = step.derive(ctx)
+    except Exception as exc:  # a crashed derivation must not masquerade as a verdict
+        out = Outcome(Verdict.INCONCLUSIVE, "", f"derivation raised {type(exc).__name__}: {exc}")
+    if not isinstance(out, Outcome):
+        raise TypeError(f"step {step.id} returned {type(out).__name__}, not Outcome")
+    return StepResult(step.id, step.location, out.verdict, step.paper, out.derived, out.detail,
+                      out.evidence)
+
+
+def run_claim(c: Claim, instance: Mapping[str, Any] | None = None, *, dps: int = 30,
+              seed: int = 0, budget: float = 1.0) -> dict:
+    """Run every step and the numeric check of ``c`` on ``instance`` (default: its example).
+
+    Returns a JSON-able dict: the claim summary, ``steps`` (each a ``StepResult.to_dict()``),
+    ``check``, ``premises`` (which hold on the instance) and the aggregated ``verdict``.
+    """
+    if instance is None:
+        instance = c.example(n=4, d=5, k=2, m=200, seed=seed)
+    ctx = Context(instance=instance, dps=dps, seed=seed, budget=budget)
+    steps = [run_step(s, ctx) for s in c.steps]
+    chk = c.check(instance, dps)
+    prem = {p.name: bool(p.holds(instance)) for p in c.premises}
+    verdicts = [s.verdict for s in steps]
+    if all(prem.values()) and not chk.holds and not c.probabilistic:
+        verdicts.append(Verdict.ERROR)
+    out = c.summary()
+    out.update({
+        "verdict": worst(verdicts).value,
+        "steps": [s.to_dict() for s in steps],
+        "check": chk.to_dict(),
+        "premises_hold": prem,
+    })
+    return out

@@ -1,0 +1,63 @@
+"""``proofkit`` command line: a thin layer over the same functions users call.
+
+Each sub-command lives in a module that exposes ``register(subparsers)``; that function
+adds its parser(s) and sets ``func`` (``args -> int``).  Command modules import only
+``argparse`` at top level so that ``proofkit --help`` stays instant; heavy work is
+imported inside ``func``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import InputError, ProblemError
+
+COMMAND_MODULES = (
+    "proofkit.commands",       # list, check
+    "proofkit.flow.command",   # flow, sweep
+    "proofkit.audit_command",  # audit, search, replay, report
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="proofkit",
+        description="Audit the proofs of Cocola & Hand (2020), 'Global Convergence of Sobolev "
+        "Training for Overparameterized Neural Networks'.",
+    )
+    parser.add_argument("--version", action="version", version=f"proofkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ProblemError, InputError) as exc:
+        print(f"proofkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("proofkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

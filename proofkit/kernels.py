@@ -1,0 +1,159 @@
+"""The kernels of Sections 3 and B: H(W), H∞ (closed form), E[M] of Definition 3, λ*.
+
+Both kernels have the block form of Appendix B.  With ``X̂_i = [x_i, V_i]`` (d × (k+1))
+and a scalar kernel ``K`` (n × n) on the points,
+
+    Ĥ_ij = K_ij · X̂_iᵀ X̂_j          (the "hat" ordering: point by point),
+
+where ``K = Pᵀ diag(a²) P`` for the empirical kernel H(W) (P the activation pattern)
+and ``K = E[M] = (π − arccos x_iᵀx_j)/(2π)`` for H∞, because
+``E_w[σ'(wᵀx_i) σ'(wᵀx_j)] = P(wᵀx_i > 0, wᵀx_j > 0)`` is the orthant probability of a
+bivariate normal with correlation ``x_iᵀx_j``.  The paper's ordering (n value rows, then n
+blocks of k derivative rows, Ω(w) of Section 2) is a permutation of the hat ordering.
+Cost: O(n²m) for ``K`` plus O(N²d) for the Gram matrix, never the (N × md) Jacobian.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .backend import namespace
+from .problem import SobolevProblem
+
+__all__ = [
+    "expected_pattern_kernel",
+    "h_infinity",
+    "h_infinity_monte_carlo",
+    "empirical_kernel",
+    "hat_to_paper_permutation",
+    "lambda_min",
+    "lambda_star",
+    "naive_empirical_kernel",
+]
+
+
+def hat_to_paper_permutation(n: int, k: int) -> np.ndarray:
+    """Index array ``perm`` with ``H_paper = Ĥ[perm][:, perm]``.
+
+    >>> hat_to_paper_permutation(2, 1).tolist()
+    [0, 2, 1, 3]
+    """
+    values = [i * (k + 1) for i in range(n)]
+    derivs = [i * (k + 1) + 1 + l for i in range(n) for l in range(k)]
+    return np.array(values + derivs, dtype=np.int64)
+
+
+def _frames(problem: SobolevProblem):
+    """X̂ stacked as rows: (n(k+1), d), row ``i(k+1) + c`` is column c of [x_i, V_i]."""
+    xp = namespace(problem.x, problem.V)
+    n, d, k = problem.n, problem.d, problem.k
+    Xh = xp.concat([problem.x[:, None, :], xp.permute_dims(problem.V, (0, 2, 1))], axis=1)
+    return xp, xp.reshape(Xh, (n * (k + 1), d))
+
+
+def _assemble(problem: SobolevProblem, K, *, order: str):
+    xp, F = _frames(problem)
+    n, k = problem.n, problem.k
+    G = F @ F.T  # (N, N), blocks X̂_iᵀX̂_j
+    Kx = xp.reshape(
+        xp.broadcast_to(K[:, None, :, None], (n, k + 1, n, k + 1)), (n * (k + 1), n * (k + 1))
+    )
+    H = G * Kx
+    if order == "hat":
+        return H
+    if order != "paper":
+        raise ValueError(f"order must be 'paper' or 'hat', got {order!r}")
+    perm = xp.asarray(hat_to_paper_permutation(n, k))
+    return xp.take(xp.take(H, perm, axis=0), perm, axis=1)
+
+
+def expected_pattern_kernel(problem: SobolevProblem):
+    """E[M] of Definition 3: ``(π − arccos(x_iᵀx_j)) / (2π)``, shape (n, n)."""
+    xp = namespace(problem.x)
+    g = xp.clip(problem.x @ problem.x.T, -1.0, 1.0)
+    return (math.pi - xp.acos(g)) / (2 * math.pi)
+
+
+def h_infinity(problem: SobolevProblem, *, order: str = "paper"):
+    """H∞ of Definition 1 in closed form, shape (N, N), N = n(k+1).
+
+    For k = 0 it is the ReLU NTK ``x_iᵀx_j (π − arccos x_iᵀx_j) / (2π)``.
+
+    >>> import numpy as np
+    >>> from proofkit.problem import SobolevProblem
+    >>> p = SobolevProblem(np.eye(2), np.zeros(2), np.zeros((2, 2, 0)), np.zeros((2, 0)))
+    >>> h_infinity(p).tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
+    """
+    return _assemble(problem, expected_pattern_kernel(problem), order=order)
+
+
+def empirical_kernel(problem: SobolevProblem, W, a=None, *, order: str = "paper"):
+    """H(W) = Σ_r H_r of Section 3 (14), shape (N, N).
+
+    ``a`` defaults to ``a_r² = 1/m`` (initialisation (9)); pass ``a`` to use ``a_r²``.
+    """
+    xp = namespace(W, problem.x)
+    m = W.shape[0]
+    P = xp.astype(W @ problem.x.T > 0, W.dtype)  # (m, n)
+    if a is None:
+        K = (P.T @ P) / m
+    else:
+        K = P.T @ ((a * a)[:, None] * P)
+    return _assemble(problem, K, order=order)
+
+
+def naive_empirical_kernel(problem: SobolevProblem, W, a=None):
+    """H(W) as Σ_r Ω_rᵀ Ω_r with the explicit (d × N) Ω_r, in the paper's ordering.
+
+    O(N²md): for tests and benchmarks only.
+    """
+    x, _, V, _ = problem.host()
+    W = np.asarray(W, dtype=float)
+    m = W.shape[0]
+    a2 = np.full(m, 1.0 / m) if a is None else np.asarray(a, dtype=float) ** 2
+    cols = [x.T] + [V[i] for i in range(problem.n)]
+    base = np.concatenate(cols, axis=1)  # (d, N): [x_1 … x_n, V_1 … V_n]
+    H = np.zeros((problem.N, problem.N))
+    owner = np.concatenate([np.arange(problem.n), np.repeat(np.arange(problem.n), problem.k)])
+    for r in range(m):
+        act = (x @ W[r] > 0).astype(float)[owner]
+        Om = base * act[None, :]
+        H += a2[r] * (Om.T @ Om)
+    return H
+
+
+def h_infinity_monte_carlo(problem: SobolevProblem, samples: int, *, seed=0,
+                           order: str = "paper", batch: int = 20_000):
+    """Monte Carlo estimate of H∞ from ``samples`` draws w ~ N(0, I_d).
+
+    Returns ``(H_hat, K_hat)`` where ``K_hat`` (n, n) is the sample mean of M(w) (entries in
+    [0, 1], so Hoeffding's bound applies entrywise).
+    """
+    if samples < 1:
+        raise ValueError(f"samples = {samples}; need at least 1")
+    rng = np.random.default_rng(seed)
+    x = problem.host()[0]
+    K = np.zeros((problem.n, problem.n))
+    left = samples
+    while left:
+        b = min(batch, left)
+        P = (rng.standard_normal((b, problem.d)) @ x.T > 0).astype(float)
+        K += P.T @ P
+        left -= b
+    K /= samples
+    xp = namespace(problem.x)
+    return _assemble(problem, xp.asarray(K), order=order), K
+
+
+def lambda_min(H) -> float:
+    """Smallest eigenvalue of a symmetric matrix (float64, via eigh)."""
+    xp = namespace(H)
+    return float(xp.linalg.eigvalsh(H)[0])
+
+
+def lambda_star(problem: SobolevProblem) -> float:
+    """λ* = λ_min(H∞) of Definition 1."""
+    return lambda_min(h_infinity(problem, order="hat"))

@@ -1,0 +1,220 @@
+"""The two-layer ReLU network (4), its Sobolev loss, residuals (6) and gradient (5).
+
+Conventions: ``W`` is (m, d) with rows ``w_r``; ``a`` is (m,); σ'(z) = 1{z > 0} and
+σ'' = 0, as in the paper.  Every function works in the namespace of its inputs and
+costs O(mnd) with no (m × n × d) temporary: the three products ``W xᵀ``,
+``Wᵀ (a ⊙ P)`` and ``P U`` carry all the work.
+
+The biased network (10) is implemented directly (not through lifting) so that the two
+routes can be compared in tests.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .backend import namespace
+from .problem import SobolevProblem, default_alpha
+
+__all__ = [
+    "Network",
+    "BiasedNetwork",
+    "loss_and_gradient",
+    "activation_pattern",
+    "biased_directional_derivatives",
+    "biased_forward",
+    "biased_loss",
+    "biased_loss_gradient",
+    "biased_residuals",
+    "directional_derivatives",
+    "forward",
+    "init_biased_network",
+    "init_network",
+    "loss_gradient",
+    "residual_vector",
+    "residuals",
+    "sobolev_loss",
+]
+
+
+class Network(NamedTuple):
+    """Weights ``W`` (m, d) and fixed output layer ``a`` (m,) of network (4)."""
+
+    W: object
+    a: object
+
+
+class BiasedNetwork(NamedTuple):
+    """Weights ``W`` (m, d), biases ``b`` (m,), output layer ``a`` (m,) of network (10)."""
+
+    W: object
+    b: object
+    a: object
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def init_network(m: int, d: int, *, seed=0, xp=None) -> Network:
+    """Initialisation (9): ``w_r ~ N(0, I_d)``, ``a_r ~ unif{±1/√m}``, seeded.
+
+    >>> W, a = init_network(4, 3, seed=0)
+    >>> W.shape, sorted(set((a * 2).tolist()))
+    ((4, 3), [-1.0, 1.0])
+    """
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"m = {m!r}; the width must be an integer >= 1")
+    rng = _rng(seed)
+    W = rng.standard_normal((m, d))
+    a = rng.choice(np.array([-1.0, 1.0]), size=m) / np.sqrt(m)
+    if xp is not None:
+        return Network(xp.asarray(W), xp.asarray(a))
+    return Network(W, a)
+
+
+def init_biased_network(m: int, d: int, *, seed=0, xp=None) -> BiasedNetwork:
+    """Initialisation of Theorem 2: ``w_r ~ N(0, I_d)``, ``b_r ~ N(0, 1)``, ``a_r ~ unif{±1/√m}``.
+
+    The draws are those of ``init_network(m, d + 1, seed=seed)`` split as ``(W, b)``, so the
+    lifted unbiased network starts from the same weights.
+    """
+    Wl, a = init_network(m, d + 1, seed=seed, xp=xp)
+    return BiasedNetwork(Wl[:, :d], Wl[:, d], a)
+
+
+def activation_pattern(problem: SobolevProblem, W):
+    """``P[r, i] = σ'(w_rᵀ x_i) = 1{w_rᵀ x_i > 0}`` as floats, shape (m, n)."""
+    xp = namespace(W, problem.x)
+    return xp.astype(W @ problem.x.T > 0, W.dtype)
+
+
+def _pre(problem, W, a):
+    xp = namespace(W, a, problem.x)
+    Z = W @ problem.x.T  # (m, n)
+    return xp, Z, xp.astype(Z > 0, W.dtype)
+
+
+def forward(problem: SobolevProblem, W, a):
+    """Values ``f(W, x_i) = Σ_r a_r σ(w_rᵀ x_i)`` of (4), shape (n,)."""
+    xp, Z, _ = _pre(problem, W, a)
+    return a @ xp.maximum(Z, xp.zeros_like(Z))
+
+
+def _dir_from_pattern(problem, W, a, P):
+    # ∇_x f(x_i) = Σ_r a_r σ'(w_rᵀx_i) w_r  → G = Wᵀ (a ⊙ P), shape (d, n)
+    xp = namespace(W, problem.V)
+    G = W.T @ (a[:, None] * P)
+    return xp.sum(problem.V * G.T[:, :, None], axis=1)  # (n, k): V_iᵀ G_i
+
+
+def directional_derivatives(problem: SobolevProblem, W, a):
+    """``F̄_i = V_iᵀ ∇_x f(W, x_i)``, shape (n, k)."""
+    _, _, P = _pre(problem, W, a)
+    return _dir_from_pattern(problem, W, a, P)
+
+
+def residuals(problem: SobolevProblem, W, a):
+    """Residuals (6): ``e_i = y_i − f(W, x_i)`` (n,), ``S_i = h_i − V_iᵀ∇f(W, x_i)`` (n, k)."""
+    xp, Z, P = _pre(problem, W, a)
+    f = a @ xp.maximum(Z, xp.zeros_like(Z))
+    return problem.y - f, problem.h - _dir_from_pattern(problem, W, a, P)
+
+
+def residual_vector(e, S):
+    """Stack ``(e, S)`` in the paper's ordering: n values, then n blocks of k, shape (n(k+1),)."""
+    xp = namespace(e, S)
+    return xp.concat([e, xp.reshape(S, (-1,))])
+
+
+def sobolev_loss(problem: SobolevProblem, W, a):
+    """The directional Sobolev loss ``L(W) = ½‖e‖² + ½‖S‖²`` (Section 2), a scalar."""
+    xp = namespace(W)
+    e, S = residuals(problem, W, a)
+    return 0.5 * (xp.sum(e * e) + xp.sum(S * S))
+
+
+def _grad_from(problem, a, P, e, S):
+    # ∂L/∂w_r = −a_r Σ_i σ'(w_rᵀx_i) (e_i x_i + V_i S_i)   (σ'' = 0)
+    xp = namespace(P, e, S)
+    U = e[:, None] * problem.x + xp.sum(problem.V * S[:, None, :], axis=2)  # (n, d)
+    return -(a[:, None] * (P @ U))
+
+
+def loss_gradient(problem: SobolevProblem, W, a):
+    """``∂L/∂W`` in closed form, shape (m, d); the gradient flow (5) is ``W' = −∂L/∂W``."""
+    xp, Z, P = _pre(problem, W, a)
+    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
+    S = problem.h - _dir_from_pattern(problem, W, a, P)
+    return _grad_from(problem, a, P, e, S)
+
+
+def loss_and_gradient(problem: SobolevProblem, W, a):
+    """``(L, e, S, ∂L/∂W)`` from one pass: the GD hot loop."""
+    xp, Z, P = _pre(problem, W, a)
+    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
+    S = problem.h - _dir_from_pattern(problem, W, a, P)
+    loss = 0.5 * (xp.sum(e * e) + xp.sum(S * S))
+    return loss, e, S, _grad_from(problem, a, P, e, S)
+
+
+# ---------------------------------------------------------------------------------------
+# the biased network (10), directly
+# ---------------------------------------------------------------------------------------
+def _alpha_beta(problem, alpha):
+    al = default_alpha(problem.k) if alpha is None else float(alpha)
+    if not 0.0 < al < 1.0:
+        raise ValueError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
+    return al, float(np.sqrt(1.0 - al * al))
+
+
+def _biased_pre(problem, W, b, a, alpha):
+    xp = namespace(W, b, a, problem.x)
+    al, be = _alpha_beta(problem, alpha)
+    Z = al * (W @ problem.x.T) + be * b[:, None]
+    return xp, al, be, Z, xp.astype(Z > 0, W.dtype)
+
+
+def biased_forward(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """``g(W, b, x_i) = Σ_r a_r σ(α w_rᵀ x_i + β b_r)`` of (10), shape (n,)."""
+    xp, _, _, Z, _ = _biased_pre(problem, W, b, a, alpha)
+    return a @ xp.maximum(Z, xp.zeros_like(Z))
+
+
+def biased_directional_derivatives(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """``V_iᵀ ∇_x g(W, b, x_i) = α Σ_r a_r σ'(·) V_iᵀ w_r``, shape (n, k) (not divided by α)."""
+    _, al, _, _, P = _biased_pre(problem, W, b, a, alpha)
+    return al * _dir_from_pattern(problem, W, a, P)
+
+
+def biased_residuals(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """Residuals of Theorem 2: ``e_i = y_i − g(x_i)``, ``S_i = (h_i − V_iᵀ∇g(x_i))/α``."""
+    xp, al, _, Z, P = _biased_pre(problem, W, b, a, alpha)
+    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
+    S = (problem.h - al * _dir_from_pattern(problem, W, a, P)) / al
+    return e, S
+
+
+def biased_loss(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """The loss (11): ``½Σ(g − y)² + ½Σ‖(V_iᵀ∇g − h_i)/α‖²``."""
+    xp = namespace(W)
+    e, S = biased_residuals(problem, W, b, a, alpha=alpha)
+    return 0.5 * (xp.sum(e * e) + xp.sum(S * S))
+
+
+def biased_loss_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """``(∂L/∂W (m, d), ∂L/∂b (m,))`` of the loss (11), in closed form.
+
+    With ``z_ri = α w_rᵀx_i + β b_r``: ``∂e_i/∂w_r = −a_r σ'(z_ri) α x_i``,
+    ``∂S_i/∂w_r = −a_r σ'(z_ri) V_i`` (the α of ∇g cancels the 1/α), ``∂e_i/∂b_r = −a_r σ' β``,
+    and ``S`` does not depend on ``b``.
+    """
+    xp, al, be, Z, P = _biased_pre(problem, W, b, a, alpha)
+    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
+    S = (problem.h - al * _dir_from_pattern(problem, W, a, P)) / al
+    U = al * e[:, None] * problem.x + xp.sum(problem.V * S[:, None, :], axis=2)
+    gW = -(a[:, None] * (P @ U))
+    gb = -(a * (P @ e)) * be
+    return gW, gb

@@ -1,0 +1,378 @@
+"""Sobolev training data (2), validated once, with the derived constants of Section 2.
+
+A :class:`SobolevProblem` holds ``x`` (n, d), ``y`` (n,), ``V`` (n, d, k) and
+``h`` (n, k).  It is frozen and checked at construction: finite entries,
+consistent shapes, unit rows of ``x`` (Assumption 1 normalisation) and
+orthonormal columns of every ``V_i``.  The separation conditions (7), (8) and
+(13) are *not* enforced -- they are premises that claims test -- but their
+constants are exposed as properties.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .backend import namespace, tolerance, to_numpy
+
+__all__ = ["ProblemError", "SobolevProblem", "from_function", "lift_bias", "random_problem"]
+
+
+class ProblemError(ValueError):
+    """Bad problem data: the message names the field, the index and the rule."""
+
+
+def _check_finite(name: str, a: np.ndarray) -> None:
+    bad = np.argwhere(~np.isfinite(a))
+    if bad.size:
+        idx = tuple(int(i) for i in bad[0])
+        raise ProblemError(f"{name}{list(idx)} is {a[idx]!r}; entries must be finite (no NaN or inf)")
+
+
+def _validate(x: np.ndarray, y: np.ndarray, V: np.ndarray, h: np.ndarray, tol: float) -> None:
+    if x.ndim != 2:
+        raise ProblemError(f"x has shape {x.shape}; it must be (n, d)")
+    n, d = x.shape
+    if n < 1 or d < 1:
+        raise ProblemError(f"x has shape {x.shape}; need n >= 1 points in d >= 1 dimensions")
+    if y.shape != (n,):
+        raise ProblemError(f"y has shape {y.shape}; it must be (n,) = ({n},) to match x")
+    if V.ndim != 3 or V.shape[:2] != (n, d):
+        raise ProblemError(f"V has shape {V.shape}; it must be (n, d, k) = ({n}, {d}, k)")
+    k = V.shape[2]
+    if k > d:
+        raise ProblemError(f"V has k = {k} columns in d = {d} dimensions; orthonormal columns need k <= d")
+    if h.shape != (n, k):
+        raise ProblemError(f"h has shape {h.shape}; it must be (n, k) = ({n}, {k}) to match V")
+    for name, a in (("x", x), ("y", y), ("V", V), ("h", h)):
+        _check_finite(name, a)
+    norms = np.linalg.norm(x, axis=1)
+    off = np.abs(norms - 1.0)
+    i = int(np.argmax(off))
+    if off[i] > tol:
+        raise ProblemError(
+            f"x[{i}] has norm {norms[i]:.12g}; Assumption 1 needs unit rows (|norm - 1| <= {tol:.1e})"
+        )
+    if k:
+        gram = np.einsum("idk,idl->ikl", V, V) - np.eye(k)
+        dev = np.abs(gram).reshape(n, -1).max(axis=1)
+        i = int(np.argmax(dev))
+        if dev[i] > tol:
+            a_, b_ = np.unravel_index(int(np.argmax(np.abs(gram[i]))), (k, k))
+            raise ProblemError(
+                f"V[{i}] has columns {a_},{b_} with inner product {gram[i][a_, b_] + (a_ == b_):.12g}; "
+                f"the columns of each V_i must be orthonormal (|V_i^T V_i - I| <= {tol:.1e})"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class SobolevProblem:
+    """Directional Sobolev training data ``{x_i, y_i, V_i, h_i}`` of eq. (2).
+
+    Parameters
+    ----------
+    x : array (n, d)
+        Input points; each row must have unit norm.
+    y : array (n,)
+        Function values ``y_i = f*(x_i)``.
+    V : array (n, d, k)
+        Frames; the ``k`` columns of each ``V[i]`` must be orthonormal.  ``k = 0``
+        (standard training) is allowed.
+    h : array (n, k)
+        Directional derivatives ``h_i = V_i^T grad f*(x_i)``.
+    tol : float
+        Tolerance of the unit-norm and orthonormality checks (default ``sqrt(eps)``).
+
+    Arrays keep their namespace (NumPy, CuPy, array_api_strict); validation runs on a
+    host copy.
+
+    >>> import numpy as np
+    >>> p = SobolevProblem(np.eye(2), np.zeros(2), np.zeros((2, 2, 0)), np.zeros((2, 0)))
+    >>> (p.n, p.d, p.k, p.N), round(p.delta1, 6)
+    ((2, 2, 0, 2), 1.414214)
+    """
+
+    x: Any
+    y: Any
+    V: Any
+    h: Any
+    tol: float = field(default_factory=lambda: tolerance(power=0.5))
+
+    def __post_init__(self) -> None:
+        xp = namespace(self.x, self.y, self.V, self.h)
+        host = [np.asarray(to_numpy(a), dtype=float) for a in (self.x, self.y, self.V, self.h)]
+        _validate(*host, tol=self.tol)
+        if xp.__name__.endswith("numpy"):
+            for name, a in zip("xyVh", host, strict=True):
+                a = np.array(a, dtype=np.float64)
+                a.setflags(write=False)
+                object.__setattr__(self, name, a)
+        object.__setattr__(self, "_host", tuple(host))
+
+    # -- sizes ---------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return int(self._host[0].shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self._host[0].shape[1])
+
+    @property
+    def k(self) -> int:
+        return int(self._host[2].shape[2])
+
+    @property
+    def N(self) -> int:
+        """Size n(k+1) of the kernels H(W) and H∞."""
+        return self.n * (self.k + 1)
+
+    def host(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """NumPy copies ``(x, y, V, h)``."""
+        return self._host
+
+    # -- derived constants of Section 2 --------------------------------------------------
+    @property
+    def delta1(self) -> float:
+        """δ1 of (7): min over i ≠ j of min(‖x_i − x_j‖, ‖x_i + x_j‖); inf when n = 1."""
+        x = self._host[0]
+        if self.n < 2:
+            return math.inf
+        g = np.clip(x @ x.T, -1.0, 1.0)
+        iu = np.triu_indices(self.n, 1)
+        # ‖x_i ∓ x_j‖² = 2 ∓ 2 x_iᵀx_j for unit rows; the min picks the sign of |x_iᵀx_j|.
+        return float(np.sqrt(max(0.0, float(np.min(2.0 - 2.0 * np.abs(g[iu]))))))
+
+    @property
+    def delta1_hat(self) -> float:
+        """δ̂1 of (13): min over i ≠ j of ‖x_i − x_j‖; inf when n = 1."""
+        x = self._host[0]
+        if self.n < 2:
+            return math.inf
+        diff = x[:, None, :] - x[None, :, :]
+        dist = np.linalg.norm(diff, axis=2)
+        return float(np.min(dist[np.triu_indices(self.n, 1)]))
+
+    @property
+    def vx(self) -> np.ndarray:
+        """``V_i^T x_i`` for every i, shape (n, k)."""
+        x, _, V, _ = self._host
+        return np.einsum("idk,id->ik", V, x)
+
+    @property
+    def vx_norms(self) -> np.ndarray:
+        """‖V_i^T x_i‖ for every i, shape (n,)."""
+        return np.linalg.norm(self.vx, axis=1)
+
+    @property
+    def delta2(self) -> float:
+        """δ2 of (8): max over i, j of |v_{i,j}^T x_i| (0 when k = 0)."""
+        return float(np.max(np.abs(self.vx))) if self.k else 0.0
+
+    @property
+    def gamma(self) -> float:
+        """γ = ‖y‖ + ‖h‖ of Theorem 1 and Lemma 3."""
+        _, y, _, h = self._host
+        return float(np.linalg.norm(y) + np.linalg.norm(h))
+
+    def satisfies_assumption1(self) -> bool:
+        """(7) with δ1 > 0 and (8) with δ2 < 1/k (vacuous for k = 0)."""
+        return self.delta1 > 0 and (self.k == 0 or self.delta2 < 1.0 / self.k)
+
+    def satisfies_assumption2(self) -> bool:
+        """(13) with δ̂1 > 0."""
+        return self.delta1_hat > 0
+
+    def summary(self) -> dict:
+        """JSON-able description: sizes and derived constants."""
+        return {
+            "n": self.n, "d": self.d, "k": self.k, "N": self.N,
+            "delta1": self.delta1, "delta1_hat": self.delta1_hat, "delta2": self.delta2,
+            "max_vx_norm": float(np.max(self.vx_norms)) if self.k else 0.0,
+            "gamma": self.gamma,
+        }
+
+    def to_dict(self) -> dict:
+        """Full instance as nested lists (float64 ``repr`` round-trips exactly)."""
+        return {name: a.tolist() for name, a in zip("xyVh", self._host, strict=True)} | {
+            "shape": [self.n, self.d, self.k]
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SobolevProblem:
+        """Inverse of :meth:`to_dict`; malformed input raises :class:`ProblemError`."""
+        if not isinstance(data, dict):
+            raise ProblemError(f"problem must be a JSON object, got {type(data).__name__}")
+        try:
+            n, d, k = (int(s) for s in data["shape"])
+            arrays = {f: np.asarray(data[f], dtype=float) for f in "xyVh"}
+        except KeyError as exc:
+            raise ProblemError(f"problem is missing the field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise ProblemError(f"problem has a non-numeric or ragged field: {exc}") from None
+        arrays["V"] = arrays["V"].reshape(n, d, k) if arrays["V"].size == n * d * k else arrays["V"]
+        arrays["h"] = arrays["h"].reshape(n, k) if arrays["h"].size == n * k else arrays["h"]
+        return cls(**arrays)
+
+
+# ---------------------------------------------------------------------------------------
+# constructors
+# ---------------------------------------------------------------------------------------
+def from_function(
+    f: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x: Any,
+    V: Any,
+) -> SobolevProblem:
+    """Data generated by a target ``f*`` as in eq. (3): ``y_i = f*(x_i)``, ``h_i = V_i^T ∇f*(x_i)``.
+
+    >>> import numpy as np
+    >>> x = np.eye(3)[:2]; V = np.stack([np.eye(3)[:, [2]]] * 2)
+    >>> p = from_function(lambda z: z.sum(), lambda z: np.ones(3), x, V)
+    >>> p.y.tolist(), p.h.tolist()
+    ([1.0, 1.0], [[1.0], [1.0]])
+    """
+    xh = np.asarray(to_numpy(x), dtype=float)
+    Vh = np.asarray(to_numpy(V), dtype=float)
+    if xh.ndim != 2 or Vh.ndim != 3 or Vh.shape[:2] != xh.shape:
+        raise ProblemError(f"x has shape {xh.shape} and V {Vh.shape}; need (n, d) and (n, d, k)")
+    y = np.array([float(f(xi)) for xi in xh])
+    g = np.stack([np.asarray(grad(xi), dtype=float).reshape(-1) for xi in xh])
+    if g.shape != xh.shape:
+        raise ProblemError(f"grad returned shape {g.shape[1:]}; it must be (d,) = ({xh.shape[1]},)")
+    h = np.einsum("idk,id->ik", Vh, g)
+    return SobolevProblem(xh, y, Vh, h)
+
+
+def _separated_points(n: int, d: int, sep: float, rng: np.random.Generator, antipodal: bool,
+                      max_tries: int) -> np.ndarray:
+    pts: list[np.ndarray] = []
+    tries = 0
+    while len(pts) < n:
+        tries += 1
+        if tries > max_tries:
+            rule = "(7)" if antipodal else "(13)"
+            raise ProblemError(
+                f"separation={sep} is infeasible or too hard to sample: placed {len(pts)} of n={n} "
+                f"points in d={d} after {max_tries} draws under rule {rule}"
+            )
+        z = rng.standard_normal(d)
+        z /= np.linalg.norm(z)
+        ok = True
+        for p in pts:
+            dist = np.linalg.norm(z - p)
+            if antipodal:
+                dist = min(dist, np.linalg.norm(z + p))
+            if dist < sep:
+                ok = False
+                break
+        if ok:
+            pts.append(z)
+    return np.array(pts)
+
+
+def frame_with_overlap(x: np.ndarray, c: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An orthonormal d × k frame V with ``V^T x = c`` exactly (needs ‖c‖ ≤ 1, k + 1 ≤ d).
+
+    In coordinates (x, u_1, …, u_k) of a random orthonormal (k+1)-frame the columns are
+    ``[c^T; B]`` with ``B = (I − c c^T)^{1/2}``, so ``V^T V = c c^T + B^2 = I``.
+    """
+    d, k = x.shape[0], c.shape[0]
+    if k == 0:
+        return np.zeros((d, 0))
+    if k + 1 > d:
+        raise ProblemError(f"k = {k} directions need d >= k + 1 = {k + 1} to set V^T x; got d = {d}")
+    if np.linalg.norm(c) > 1:
+        raise ProblemError(f"vx_norm = {np.linalg.norm(c):.6g}; ‖V_i^T x_i‖ <= 1 is required")
+    g = np.column_stack([x, rng.standard_normal((d, k))])
+    q, _ = np.linalg.qr(g)
+    q[:, 0] = x  # QR may flip the sign of the first column
+    w, U = np.linalg.eigh(np.eye(k) - np.outer(c, c))
+    B = (U * np.sqrt(np.clip(w, 0, None))) @ U.T
+    return q @ np.vstack([c[None, :], B])
+
+
+def random_problem(
+    n: int,
+    d: int,
+    k: int,
+    *,
+    separation: float | None = None,
+    vx_norm: float | None = None,
+    assumption: int = 1,
+    seed: int | np.random.Generator = 0,
+    max_tries: int = 100_000,
+) -> SobolevProblem:
+    """A seeded random instance with a requested separation and ‖V_i^T x_i‖.
+
+    Parameters
+    ----------
+    n, d, k : int
+        Sizes; ``k + 1 <= d`` when ``k > 0``.
+    separation : float, optional
+        Lower bound on δ1 of (7) (``assumption=1``) or δ̂1 of (13) (``assumption=2``).
+    vx_norm : float, optional
+        Exact ‖V_i^T x_i‖ for every i, spread equally over the k columns (so
+        δ2 = vx_norm/√k).  Default: each entry of V_i^T x_i uniform in ±1/(2k), which
+        keeps δ2 < 1/k.
+    seed : int or numpy.random.Generator
+        All randomness comes from here.
+
+    >>> p = random_problem(4, 5, 2, separation=0.5, vx_norm=0.1, seed=1)
+    >>> p.delta1 >= 0.5, round(float(p.vx_norms.max()), 12)
+    (True, 0.1)
+    """
+    for name, v in (("n", n), ("d", d), ("k", k)):
+        if not isinstance(v, (int, np.integer)) or v < (0 if name == "k" else 1):
+            raise ProblemError(f"{name} = {v!r}; it must be an integer >= {0 if name == 'k' else 1}")
+    if separation is not None and not (0 <= separation <= 2):
+        raise ProblemError(f"separation = {separation}; it must lie in [0, 2] for unit vectors")
+    if vx_norm is not None and not (0 <= vx_norm <= 1):
+        raise ProblemError(f"vx_norm = {vx_norm}; it must lie in [0, 1]")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    x = _separated_points(n, d, separation or 0.0, rng, antipodal=(assumption == 1),
+                          max_tries=max_tries)
+    frames = []
+    for i in range(n):
+        if vx_norm is None:
+            c = rng.uniform(-1.0, 1.0, k) / (2 * max(k, 1))
+        else:
+            c = np.full(k, vx_norm / math.sqrt(k)) if k else np.zeros(0)
+        frames.append(frame_with_overlap(x[i], c, rng))
+    V = np.stack(frames) if n else np.zeros((0, d, k))
+    y = rng.standard_normal(n)
+    h = rng.standard_normal((n, k))
+    return SobolevProblem(x, y, V, h)
+
+
+def default_alpha(k: int) -> float:
+    """α = 1/(2k) of Section 2.1 (1/2 when k = 0, where the paper's formula is undefined)."""
+    return 1.0 / (2 * k) if k > 0 else 0.5
+
+
+def lift_bias(problem: SobolevProblem, alpha: float | None = None) -> SobolevProblem:
+    """The change of variables of Section 2.1.
+
+    ``x ↦ (αx, β)``, ``V ↦ [V; 0]``, ``h ↦ h/α`` with β = √(1 − α²), so that the
+    unbiased network (4) on the lifted data with weights ``(w_r, b_r)`` equals the biased
+    network (10), and its Sobolev loss equals (11).
+
+    >>> p = random_problem(3, 4, 1, seed=0)
+    >>> q = lift_bias(p)
+    >>> q.d, round(q.delta2, 12) <= 0.5
+    (5, True)
+    """
+    a = default_alpha(problem.k) if alpha is None else float(alpha)
+    if not (0.0 < a < 1.0) or not math.isfinite(a):
+        raise ProblemError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
+    beta = math.sqrt(1.0 - a * a)
+    xp = namespace(problem.x)
+    x, y, V, h = problem.x, problem.y, problem.V, problem.h
+    n = problem.n
+    ones = xp.ones((n, 1), dtype=x.dtype)
+    x_l = xp.concat([a * x, beta * ones], axis=1)
+    V_l = xp.concat([V, xp.zeros((n, 1, problem.k), dtype=x.dtype)], axis=1)
+    return SobolevProblem(x_l, y, V_l, h / a)
