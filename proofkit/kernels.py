@@ -24,6 +24,7 @@ from .problem import SobolevProblem
 
 __all__ = [
     "expected_pattern_kernel",
+    "pair_angles",
     "h_infinity",
     "h_infinity_monte_carlo",
     "empirical_kernel",
@@ -69,11 +70,30 @@ def _assemble(problem: SobolevProblem, K, *, order: str):
     return xp.take(xp.take(H, perm, axis=0), perm, axis=1)
 
 
+def pair_angles(x, *, chunk: int = 256):
+    """Angles θ_ij = ∠(x_i, x_j) = 2·atan2(‖x_i − x_j‖, ‖x_i + x_j‖), shape (n, n).
+
+    Accurate to a few ulps for nearly parallel and nearly antipodal pairs, where
+    ``acos(x_iᵀx_j)`` loses half the digits; the diagonal is exactly 0.  Memory is
+    O(chunk · n · d).
+    """
+    xp = namespace(x)
+    n = x.shape[0]
+    rows = []
+    for start in range(0, n, chunk):
+        xi = x[start:min(start + chunk, n), None, :]
+        dm = xp.sqrt(xp.sum((xi - x[None, :, :]) ** 2, axis=2))
+        dp = xp.sqrt(xp.sum((xi + x[None, :, :]) ** 2, axis=2))
+        rows.append(2.0 * xp.atan2(dm, dp))
+    return xp.concat(rows, axis=0)
+
+
 def expected_pattern_kernel(problem: SobolevProblem):
-    """E[M] of Definition 3: ``(π − arccos(x_iᵀx_j)) / (2π)``, shape (n, n)."""
-    xp = namespace(problem.x)
-    g = xp.clip(problem.x @ problem.x.T, -1.0, 1.0)
-    return (math.pi - xp.acos(g)) / (2 * math.pi)
+    """E[M] of Definition 3: ``(π − θ_ij) / (2π)`` with θ_ij = arccos(x_iᵀx_j), shape (n, n).
+
+    θ is computed by :func:`pair_angles`, so the diagonal is exactly ½.
+    """
+    return (math.pi - pair_angles(problem.x)) / (2 * math.pi)
 
 
 def h_infinity(problem: SobolevProblem, *, order: str = "paper"):

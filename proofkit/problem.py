@@ -29,7 +29,7 @@ def _check_finite(name: str, a: np.ndarray) -> None:
     bad = np.argwhere(~np.isfinite(a))
     if bad.size:
         idx = tuple(int(i) for i in bad[0])
-        raise ProblemError(f"{name}{list(idx)} is {a[idx]!r}; entries must be finite (no NaN or inf)")
+        raise ProblemError(f"{name}{list(idx)} is {float(a[idx])}; entries must be finite (no NaN or inf)")
 
 
 def _validate(x: np.ndarray, y: np.ndarray, V: np.ndarray, h: np.ndarray, tol: float) -> None:
@@ -141,10 +141,11 @@ class SobolevProblem:
         x = self._host[0]
         if self.n < 2:
             return math.inf
-        g = np.clip(x @ x.T, -1.0, 1.0)
         iu = np.triu_indices(self.n, 1)
-        # ‖x_i ∓ x_j‖² = 2 ∓ 2 x_iᵀx_j for unit rows; the min picks the sign of |x_iᵀx_j|.
-        return float(np.sqrt(max(0.0, float(np.min(2.0 - 2.0 * np.abs(g[iu]))))))
+        minus = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)[iu]
+        plus = np.linalg.norm(x[:, None, :] + x[None, :, :], axis=2)[iu]
+        # computed from the differences, not from sqrt(2 ∓ 2 x_iᵀx_j), which cancels
+        return float(np.min(np.minimum(minus, plus)))
 
     @property
     def delta1_hat(self) -> float:
