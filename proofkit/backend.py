@@ -18,8 +18,8 @@ __all__ = [
     "default_dtype",
     "get_namespace",
     "namespace",
-    "tolerance",
     "to_numpy",
+    "tolerance",
 ]
 
 

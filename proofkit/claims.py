@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     """What a step or claim earned.  Order of severity: see :func:`worst`."""
 
     VERIFIED = "verified"

@@ -23,15 +23,15 @@ from .backend import namespace
 from .problem import SobolevProblem
 
 __all__ = [
+    "empirical_kernel",
     "expected_pattern_kernel",
-    "pair_angles",
     "h_infinity",
     "h_infinity_monte_carlo",
-    "empirical_kernel",
     "hat_to_paper_permutation",
     "lambda_min",
     "lambda_star",
     "naive_empirical_kernel",
+    "pair_angles",
 ]
 
 

@@ -19,9 +19,8 @@ from .backend import namespace
 from .problem import SobolevProblem, default_alpha
 
 __all__ = [
-    "Network",
     "BiasedNetwork",
-    "loss_and_gradient",
+    "Network",
     "activation_pattern",
     "biased_directional_derivatives",
     "biased_forward",
@@ -32,6 +31,7 @@ __all__ = [
     "forward",
     "init_biased_network",
     "init_network",
+    "loss_and_gradient",
     "loss_gradient",
     "residual_vector",
     "residuals",

@@ -11,12 +11,13 @@ constants are exposed as properties.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from .backend import namespace, tolerance, to_numpy
+from .backend import namespace, to_numpy, tolerance
 
 __all__ = ["ProblemError", "SobolevProblem", "from_function", "lift_bias", "random_problem"]
 
