@@ -94,10 +94,19 @@ def _check(instance, dps: int) -> Check:
     G = _gram_blocks(problem)
     lhs = float(min(np.linalg.eigvalsh(g)[0] for g in G))
     rhs = 1.0 - problem.k * problem.delta2
+    _, _, V, _ = problem.host()
     with mpmath.workdps(dps):
         lhs_mp = _lam_min_mp(G, dps)
         rhs_mp = 1 - problem.k * mpmath.mpf(problem.delta2)
-        return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps,
+        # The lemma assumes exactly orthonormal frames; float data is orthonormal only to
+        # rounding, which moves eigenvalues by at most (k+1)·max|V_iᵀV_i − I| (Gershgorin).
+        defect = max((abs(mpmath.fsum(mpmath.mpf(float(a)) * mpmath.mpf(float(b))
+                                      for a, b in zip(V[i][:, p], V[i][:, q], strict=True))
+                          - (p == q))
+                      for i in range(problem.n) for p in range(problem.k) for q in range(problem.k)),
+                     default=mpmath.mpf(0))
+        tie = float((problem.k + 1) * defect) + 4 * float(np.finfo(float).eps)
+        return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps, tie=tie,
                        detail="min_i λmin(X̂_iᵀX̂_i) against 1 − kδ2")
 
 

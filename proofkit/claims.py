@@ -221,6 +221,28 @@ class Claim:
     def premises_hold(self, instance: Mapping[str, Any], *, drop: str | None = None) -> bool:
         return all(p.holds(instance) for p in self.premises if p.name != drop)
 
+    def statement_holds(self, instance: Mapping[str, Any]) -> bool:
+        """Substitute ``bind(instance)`` into ``statement()`` (symbols matched by name) and decide it.
+
+        This is the symbolic route that property tests compare with ``check(...).holds``.
+        """
+        import sympy as sp
+
+        expr = self.statement()
+        values = self.bind(instance)
+        by_name = {s.name: s for s in expr.free_symbols}
+        missing = sorted(set(by_name) - set(values))
+        if missing:
+            raise KeyError(f"claim {self.id!r}: bind() gives no value for symbols {missing}")
+        subs = {by_name[k]: sp.nsimplify(v) if isinstance(v, int) else sp.Float(v, 30)
+                for k, v in values.items() if k in by_name}
+        out = expr.subs(subs)
+        if out not in (sp.true, sp.false):
+            out = sp.simplify(out)
+        if out not in (sp.true, sp.false):
+            raise ValueError(f"claim {self.id!r}: statement did not reduce to True/False: {out}")
+        return bool(out)
+
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "location": self.location, "kind": self.kind,
                 "depends_on": list(self.depends_on), "premises": list(self.premise_names),

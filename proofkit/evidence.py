@@ -37,12 +37,17 @@ def agree_digits(a: float, b) -> float:
 
 
 def compare(lhs: float, rhs: float, *, relation: str = "<=", lhs_mp=None, rhs_mp=None,
-            dps: int = 30, detail: str = "", extra: Mapping[str, Any] | None = None) -> Check:
+            dps: int = 30, tie: float = 0.0, detail: str = "",
+            extra: Mapping[str, Any] | None = None) -> Check:
     """A :class:`Check` from both sides of ``lhs relation rhs``.
 
     The verdict (``holds``) is decided on the mpmath values when given (they are the more
     accurate), else on float64.  ``slack >= 0`` iff it holds (for ``==`` the slack is
     ``−|lhs − rhs|`` and holds means agreement to ``10^-(dps/2)`` relative).
+
+    ``tie`` is the resolution of the instance itself (e.g. how far its frames are from
+    exactly orthonormal): a non-strict relation missed by at most ``tie`` counts as a tie,
+    holds, and is flagged ``extra["tie"] = True`` so that reports can say so.
 
     >>> c = compare(1.0, 2.0, lhs_mp=1, rhs_mp=2)
     >>> c.holds, c.slack, c.ratio
@@ -62,6 +67,8 @@ def compare(lhs: float, rhs: float, *, relation: str = "<=", lhs_mp=None, rhs_mp
         else:
             slack = -abs(L - R)
             holds = abs(L - R) <= mpmath.mpf(10) ** (-(dps // 2)) * max(1, abs(R))
+        is_tie = bool(tie > 0 and relation in ("<=", ">=") and -tie <= slack < 0)
+        holds = holds or is_tie
         ratio = float(L / R) if R != 0 else (math.inf if L != 0 else 1.0)
         digits = min(agree_digits(lhs, L), agree_digits(rhs, R))
         return Check(
@@ -70,7 +77,7 @@ def compare(lhs: float, rhs: float, *, relation: str = "<=", lhs_mp=None, rhs_mp
             lhs_mp=mpmath.nstr(L, dps) if lhs_mp is not None else "",
             rhs_mp=mpmath.nstr(R, dps) if rhs_mp is not None else "",
             agree_digits=digits if (lhs_mp is not None or rhs_mp is not None) else float("nan"),
-            detail=detail, extra=dict(extra or {}),
+            detail=detail, extra=dict(extra or {}) | ({"tie": True, "tie_tolerance": tie} if is_tie else {}),
         )
 
 

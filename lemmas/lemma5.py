@@ -1,0 +1,223 @@
+"""Lemma 5 (Appendix B, cited from [12]): E[M] ⪰ δ1/(100n²) I under the separation (7).
+
+Findings.
+
+- The statement as printed has three slips: "x_1, …, x_d" should be x_1, …, x_n, "(7) … for
+  all i = 1, …, d" should be the pairs i ≠ j in [n], and the right-hand side lacks the
+  identity (E[M] ⪰ δ1/(100n²)·I).  The intended form is checked on every instance (float64,
+  mpmath and a certified ball-arithmetic bound) and holds: verdict ``typo``.
+- For n = 2 SymPy gives the exact smallest eigenvalue arccos(|ρ|)/(2π) ≥ δ1/(2π): the
+  constant 1/(100n²) = 1/400 is loose by a factor ≈ 64 there.
+- The antipodal half of (7) is necessary: for {e1, −e1, e2, −e2} the points are separated in
+  the sense of (13) (δ̂1 = √2) but E[M] is exactly singular (SymPy), because
+  σ'(wᵀx) + σ'(−wᵀx) = 1 almost surely.  This is why Theorem 2 needs the 2β of the lifting.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
+from proofkit.evidence import compare
+from proofkit.kernels import expected_pattern_kernel
+from proofkit.precision import certified_lambda_min_lower, expected_pattern_kernel_mp, lambda_min_mp
+from proofkit.problem import random_problem
+from proofkit.strategies import sobolev_problems
+
+
+def delta1_mp(x: np.ndarray, dps: int, *, antipodal: bool = True):
+    """δ1 of (7) (or δ̂1 of (13) when ``antipodal=False``) from the stored points, at ``dps``."""
+    n = x.shape[0]
+    with mpmath.workdps(dps):
+        X = [[mpmath.mpf(float(v)) for v in row] for row in x]
+        best = mpmath.inf
+        for i in range(n):
+            for j in range(i):
+                dm = mpmath.sqrt(mpmath.fsum((a - b) ** 2 for a, b in zip(X[i], X[j], strict=True)))
+                best = min(best, dm)
+                if antipodal:
+                    dp = mpmath.sqrt(mpmath.fsum((a + b) ** 2
+                                                 for a, b in zip(X[i], X[j], strict=True)))
+                    best = min(best, dp)
+        return best
+
+
+def arb_pattern_kernel(problem, *, prec: int = 128):
+    """E[M] as an ``arb_mat`` (balls around (π − acos ρ_ij)/(2π)) for certification."""
+    import flint
+
+    from proofkit.precision import _acos_cos
+
+    x = problem.host()[0]
+    n = problem.n
+    with flint.ctx.workprec(prec):
+        Xa = flint.arb_mat(x.tolist())
+        g = Xa * Xa.transpose()
+        pi = flint.arb.pi()
+        norms = [g[i, i].sqrt() for i in range(n)]
+        rows = [[None] * n for _ in range(n)]
+        for i in range(n):
+            rows[i][i] = flint.arb(1) / 2
+            for j in range(i):
+                theta = _acos_cos(g[i, j] / (norms[i] * norms[j]))
+                rows[i][j] = rows[j][i] = (pi - theta) / (2 * pi)
+        return flint.arb_mat(rows)
+
+
+def _sides(problem, dps: int):
+    n = problem.n
+    K = np.asarray(expected_pattern_kernel(problem))
+    lhs = float(np.linalg.eigvalsh(K)[0])
+    rhs = problem.delta1 / (100 * n * n)
+    with mpmath.workdps(dps):
+        lhs_mp = lambda_min_mp(expected_pattern_kernel_mp(problem, dps), dps)
+        rhs_mp = delta1_mp(problem.host()[0], dps) / (100 * n * n)
+    return lhs, rhs, lhs_mp, rhs_mp
+
+
+def _derive_statement(ctx: Context) -> Outcome:
+    problem = ctx.instance["problem"]
+    _, _, lhs_mp, rhs_mp = _sides(problem, ctx.dps)
+    cert = certified_lambda_min_lower(arb_pattern_kernel(problem))
+    proved = cert.certified and cert.lower >= float(rhs_mp) * (1 + 1e-12)
+    holds = bool(lhs_mp >= rhs_mp)
+    if holds:
+        verdict = Verdict.TYPO
+        head = "the intended statement holds on this instance"
+    else:
+        verdict = Verdict.ERROR
+        head = "the intended statement FAILS on this instance"
+    return Outcome(
+        verdict,
+        r"x_1,\dots,x_n unit, (7) for all i \ne j \in [n] \Rightarrow "
+        r"\mathbb{E}[\mathcal{M}(w)] \succeq \frac{\delta_1}{100 n^2} I_n",
+        "Printed: 'x_1, …, x_d', '(7) … for all i = 1, …, d' and '⪰ δ1/(100n²)' without I; the "
+        f"intended form is read with n points, pairs i ≠ j and the identity. {head}: λmin(E[M]) = "
+        f"{mpmath.nstr(lhs_mp, 12)} (mpmath, {ctx.dps} digits) vs δ1/(100n²) = "
+        f"{mpmath.nstr(rhs_mp, 12)}; certified λmin ≥ {cert.lower:.12g} "
+        f"({'proved' if proved else 'NOT proved'} ≥ the bound by ball arithmetic).",
+        {"lambda_min": float(lhs_mp), "bound": float(rhs_mp), "ratio": float(lhs_mp / rhs_mp),
+         "certified_lower": cert.lower, "certified": cert.certified, "proved": proved},
+    )
+
+
+def n2_exact() -> tuple[sp.Expr, bool]:
+    """SymPy: for n = 2, λmin(E[M]) = arccos(|ρ|)/(2π) and arccos ρ ≥ ‖x_1 − x_2‖ = 2 sin(θ/2)."""
+    theta = sp.Symbol("theta", nonnegative=True)
+    c = (sp.pi - theta) / (2 * sp.pi)  # off-diagonal for ρ = cos θ
+    Mexp = sp.Matrix([[sp.Rational(1, 2), c], [c, sp.Rational(1, 2)]])
+    eigs = list(Mexp.eigenvals())
+    lam = sp.Min(*[sp.simplify(e) for e in eigs])
+    # θ ≥ 2 sin(θ/2) on [0, π]: the difference vanishes at 0 and has derivative 1 − cos(θ/2) ≥ 0
+    diff = theta - 2 * sp.sin(theta / 2)
+    ok = sp.simplify(diff.subs(theta, 0)) == 0 and sp.simplify(
+        sp.diff(diff, theta) - (1 - sp.cos(theta / 2))) == 0
+    return lam, bool(ok)
+
+
+def _derive_n2(ctx: Context) -> Outcome:
+    lam, ok = n2_exact()
+    theta = sp.Symbol("theta", nonnegative=True)
+    target = theta / (2 * sp.pi)
+    # For ρ ≥ 0 (θ ≤ π/2) the smaller eigenvalue is θ/(2π); the other branch 1/2 + c ≥ it.
+    is_min = sp.simplify(lam.subs(theta, sp.pi / 3) - target.subs(theta, sp.pi / 3)) == 0
+    factor = sp.Rational(400) / (2 * sp.pi)
+    if not (ok and is_min):
+        return Outcome(Verdict.INCONCLUSIVE, str(lam), "SymPy did not confirm the n = 2 case")
+    return Outcome(
+        Verdict.LOOSE,
+        r"n = 2:\ \lambda_{\min}(\mathbb{E}[\mathcal{M}]) = \frac{\arccos|\rho|}{2\pi} "
+        r"\ge \frac{\delta_1}{2\pi}",
+        f"SymPy: eigenvalues of [[1/2, c], [c, 1/2]] with c = (π − θ)/(2π) give λmin = {lam} "
+        "(θ = arccos ρ, ρ ≥ 0 after the sign symmetry of (7)); θ ≥ 2 sin(θ/2) = ‖x_1 − x_2‖ ≥ δ1 "
+        f"(zero at 0, derivative 1 − cos(θ/2) ≥ 0). So λmin ≥ δ1/(2π), {float(factor):.1f}× the "
+        "paper's δ1/400 at n = 2.",
+        {"factor_over_paper_n2": float(factor)},
+    )
+
+
+def antipodal_counterexample() -> tuple[sp.Matrix, sp.Expr, sp.Expr]:
+    """{e1, −e1, e2, −e2}: exact E[M], its λmin (SymPy) and δ̂1 of (13)."""
+    pts = [sp.Matrix([1, 0]), sp.Matrix([-1, 0]), sp.Matrix([0, 1]), sp.Matrix([0, -1])]
+    n = len(pts)
+    K = sp.Matrix(n, n, lambda i, j: (sp.pi - sp.acos((pts[i].T * pts[j])[0])) / (2 * sp.pi))
+    lam = min(K.eigenvals(), key=lambda e: float(e))
+    dhat = min(sp.sqrt(((pts[i] - pts[j]).T * (pts[i] - pts[j]))[0])
+               for i in range(n) for j in range(i))
+    return K, sp.nsimplify(lam), dhat
+
+
+def _derive_antipodal(ctx: Context) -> Outcome:
+    K, lam, dhat = antipodal_counterexample()
+    n = K.shape[0]
+    needed = lam == 0 and dhat > 0
+    return Outcome(
+        Verdict.VERIFIED if needed else Verdict.INCONCLUSIVE,
+        r"\{\pm e_1, \pm e_2\}:\ \hat\delta_1 = \sqrt2,\ \lambda_{\min}(\mathbb{E}[\mathcal{M}]) = 0",
+        f"SymPy: E[M] = {K.tolist()} has λmin = {lam} while δ̂1 (13) = {dhat} > 0, so the "
+        f"'‖x_i + x_j‖' half of (7) cannot be dropped (δ̂1/(100n²) = {sp.nsimplify(dhat / (100 * n**2))}"
+        " > 0 = λmin). The premise is necessary as the paper states it.",
+        {"lambda_min": float(lam), "delta1_hat": float(dhat)},
+    )
+
+
+def _check(instance, dps: int) -> Check:
+    problem = instance["problem"]
+    lhs, rhs, lhs_mp, rhs_mp = _sides(problem, dps)
+    cert = certified_lambda_min_lower(arb_pattern_kernel(problem))
+    return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps,
+                   detail="λmin(E[M]) against δ1/(100n²)",
+                   extra={"certified_lower": cert.lower, "certified": cert.certified,
+                          "certificate": cert.method})
+
+
+def _instances(*, drop: str | None = None):
+    if drop not in (None, "separation"):
+        raise ValueError(f"lemma5 premises: ['unit', 'separation']; cannot drop {drop!r}")
+    return sobolev_problems(n=(2, 5), d=(2, 5), k=0, separation=0.05, drop=drop
+                            ).map(lambda p: {"problem": p})
+
+
+def _example(*, n: int, d: int, k: int, m: int = 0, seed: int = 0):
+    return {"problem": random_problem(max(n, 2), d, k, separation=0.1, seed=seed)}
+
+
+@claim
+def lemma5() -> Claim:
+    lam, d1, n = sp.symbols("lambda_min delta_1 n", positive=True)
+    return Claim(
+        id="lemma5",
+        title="E[M] is positive definite under the separation (7) (cited from [12])",
+        location="App. B, Lemma 5",
+        kind="lemma",
+        premises=(
+            Premise("unit", "‖x_i‖ = 1", lambda inst: bool(np.allclose(
+                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0))),
+            Premise("separation", "(7): min_{i≠j} min(‖x_i − x_j‖, ‖x_i + x_j‖) ≥ δ1 > 0, n ≥ 2",
+                    lambda inst: inst["problem"].n >= 2 and inst["problem"].delta1 > 0),
+        ),
+        depends_on=(),
+        statement=lambda: sp.Ge(lam, d1 / (100 * n**2)),
+        bind=lambda inst: {
+            "lambda_min": float(np.linalg.eigvalsh(
+                np.asarray(expected_pattern_kernel(inst["problem"])))[0]),
+            "delta_1": inst["problem"].delta1, "n": inst["problem"].n,
+        },
+        steps=(
+            Step("lemma5.statement", "App. B, Lemma 5 (statement)",
+                 r"x_1,\dots,x_d \text{ unit, (7) for } i = 1,\dots,d \Rightarrow "
+                 r"\mathbb{E}[\mathcal{M}(w)] \succeq \frac{\delta_1}{100n^2}",
+                 _derive_statement, ("unit", "separation")),
+            Step("lemma5.n2", "App. B, Lemma 5 (n = 2, exact)",
+                 r"\mathbb{E}[\mathcal{M}(w)] \succeq \frac{\delta_1}{100n^2}",
+                 _derive_n2, ("unit", "separation")),
+            Step("lemma5.antipodal", "App. B, Lemma 5, premise (7)",
+                 r"\min_{i\ne j}(\|x_i - x_j\|_2, \|x_i + x_j\|_2) \ge \delta_1",
+                 _derive_antipodal, ("separation",)),
+        ),
+        check=_check,
+        instances=_instances,
+        example=_example,
+    )

@@ -1,0 +1,71 @@
+"""Property tests for Proposition 2 (block Hadamard Schur bound with commuting blocks)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+
+from lemmas.prop2 import block_hadamard, blocks_commute, non_commuting_counterexample
+from proofkit.backend import tolerance
+from proofkit.claims import Context, Verdict, get_claim
+
+
+def _truth(inst) -> bool:
+    expr, vals = C.statement(), C.bind(inst)
+    return bool(expr.subs({s: vals[s.name] for s in expr.free_symbols}))
+
+
+C = get_claim("prop2")
+
+
+@settings(database=None)
+@given(C.instances())
+def test_holds_under_premises(inst):
+    assert C.premises_hold(inst)
+    chk = C.check(inst, 20)
+    # n = 1 or aligned spectra make the bound an equality (a tie), and float64 blocks commute
+    # only to rounding: a slack of −O(eps·scale) is a tie, not a counterexample
+    scale = max(1.0, abs(chk.rhs), abs(chk.lhs))
+    assert chk.holds or chk.slack >= -tolerance(factor=1e3) * scale, chk
+
+
+@settings(database=None)
+@given(C.instances())
+def test_statement_agrees_with_check(inst):
+    chk = C.check(inst, 20)
+    if abs(chk.slack) > 1e-9 * max(1.0, abs(chk.rhs)):
+        assert _truth(inst) == chk.holds
+
+
+@settings(database=None)
+@given(C.instances())
+def test_product_is_symmetric_and_order_free(inst):
+    A, B, p = np.asarray(inst["A"]), np.asarray(inst["B"]), inst["p"]
+    AB, BA = block_hadamard(A, B, p), block_hadamard(B, A, p)
+    scale = max(1.0, float(np.abs(AB).max()))
+    assert np.abs(AB - BA).max() <= 1e-10 * scale and np.abs(AB - AB.T).max() <= 1e-10 * scale
+
+
+@settings(database=None, max_examples=5)
+@given(C.instances())
+def test_bound_step_verified_on_instances(inst):
+    out = next(s for s in C.steps if s.id == "prop2.bound").derive(Context(inst, dps=20))
+    assert out.verdict == Verdict.VERIFIED
+
+
+def test_commuting_premise_is_necessary():
+    cex = non_commuting_counterexample(0)
+    assert cex is not None
+    A, B = cex["A"], cex["B"]
+    assert not blocks_commute(A, B, 2)
+    ev = np.linalg.eigvals(block_hadamard(A, B, 2))
+    assert ev.real.min() < 0 < cex["bound"]  # the bound fails, and not by rounding
+
+
+@settings(database=None)
+@given(C.instances(drop="commuting"))
+def test_without_commuting_the_product_is_not_even_symmetric(inst):
+    A, B, p = np.asarray(inst["A"]), np.asarray(inst["B"]), inst["p"]
+    if not blocks_commute(A, B, p):
+        AB = block_hadamard(A, B, p)
+        assert np.abs(AB - block_hadamard(B, A, p)).max() > 0
