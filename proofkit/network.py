@@ -92,35 +92,41 @@ def activation_pattern(problem: SobolevProblem, W):
 
 
 def _pre(problem, W, a):
+    """Pre-activations Z = W xᵀ and the signed pattern aP[r, i] = a_r σ'(w_rᵀx_i), both (m, n)."""
     xp = namespace(W, a, problem.x)
-    Z = W @ problem.x.T  # (m, n)
-    return xp, Z, xp.astype(Z > 0, W.dtype)
+    Z = W @ problem.x.T
+    aP = a[:, None] * xp.astype(Z > 0, W.dtype)
+    return xp, Z, aP
+
+
+def _values(xp, Z, aP):
+    # f(x_i) = Σ_r a_r σ(z_ri) = Σ_r a_r σ'(z_ri) z_ri: one pass over (m, n), no relu temporary
+    return xp.sum(aP * Z, axis=0)
+
+
+def _directional(problem, W, aP):
+    # ∇_x f(x_i) = Σ_r a_r σ'(w_rᵀx_i) w_r  → G = Wᵀ aP, shape (d, n); then V_iᵀ G_i, (n, k)
+    xp = namespace(W, problem.V)
+    G = W.T @ aP
+    return xp.sum(problem.V * G.T[:, :, None], axis=1)
 
 
 def forward(problem: SobolevProblem, W, a):
     """Values ``f(W, x_i) = Σ_r a_r σ(w_rᵀ x_i)`` of (4), shape (n,)."""
-    xp, Z, _ = _pre(problem, W, a)
-    return a @ xp.maximum(Z, xp.zeros_like(Z))
-
-
-def _dir_from_pattern(problem, W, a, P):
-    # ∇_x f(x_i) = Σ_r a_r σ'(w_rᵀx_i) w_r  → G = Wᵀ (a ⊙ P), shape (d, n)
-    xp = namespace(W, problem.V)
-    G = W.T @ (a[:, None] * P)
-    return xp.sum(problem.V * G.T[:, :, None], axis=1)  # (n, k): V_iᵀ G_i
+    xp, Z, aP = _pre(problem, W, a)
+    return _values(xp, Z, aP)
 
 
 def directional_derivatives(problem: SobolevProblem, W, a):
     """``F̄_i = V_iᵀ ∇_x f(W, x_i)``, shape (n, k)."""
-    _, _, P = _pre(problem, W, a)
-    return _dir_from_pattern(problem, W, a, P)
+    _, _, aP = _pre(problem, W, a)
+    return _directional(problem, W, aP)
 
 
 def residuals(problem: SobolevProblem, W, a):
     """Residuals (6): ``e_i = y_i − f(W, x_i)`` (n,), ``S_i = h_i − V_iᵀ∇f(W, x_i)`` (n, k)."""
-    xp, Z, P = _pre(problem, W, a)
-    f = a @ xp.maximum(Z, xp.zeros_like(Z))
-    return problem.y - f, problem.h - _dir_from_pattern(problem, W, a, P)
+    xp, Z, aP = _pre(problem, W, a)
+    return problem.y - _values(xp, Z, aP), problem.h - _directional(problem, W, aP)
 
 
 def residual_vector(e, S):
@@ -136,28 +142,29 @@ def sobolev_loss(problem: SobolevProblem, W, a):
     return 0.5 * (xp.sum(e * e) + xp.sum(S * S))
 
 
-def _grad_from(problem, a, P, e, S):
-    # ∂L/∂w_r = −a_r Σ_i σ'(w_rᵀx_i) (e_i x_i + V_i S_i)   (σ'' = 0)
-    xp = namespace(P, e, S)
-    U = e[:, None] * problem.x + xp.sum(problem.V * S[:, None, :], axis=2)  # (n, d)
-    return -(a[:, None] * (P @ U))
+def _grad_from(problem, aP, e, S, x_scale=1.0):
+    # ∂L/∂w_r = −a_r Σ_i σ'(w_rᵀx_i) (e_i x_i + V_i S_i)   (σ'' = 0): one (m×n)(n×d) product
+    xp = namespace(aP, e, S)
+    negU = -(x_scale * e[:, None] * problem.x + xp.sum(problem.V * S[:, None, :], axis=2))  # (n, d)
+    return aP @ negU
 
 
 def loss_gradient(problem: SobolevProblem, W, a):
     """``∂L/∂W`` in closed form, shape (m, d); the gradient flow (5) is ``W' = −∂L/∂W``."""
-    xp, Z, P = _pre(problem, W, a)
-    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
-    S = problem.h - _dir_from_pattern(problem, W, a, P)
-    return _grad_from(problem, a, P, e, S)
+    return loss_and_gradient(problem, W, a)[3]
 
 
 def loss_and_gradient(problem: SobolevProblem, W, a):
-    """``(L, e, S, ∂L/∂W)`` from one pass: the GD hot loop."""
-    xp, Z, P = _pre(problem, W, a)
-    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
-    S = problem.h - _dir_from_pattern(problem, W, a, P)
+    """``(L, e, S, ∂L/∂W)`` from one pass: the GD hot loop.
+
+    Work: the three (m × n × d) products ``W xᵀ``, ``Wᵀ(aP)`` and ``(aP) U`` plus O(mn)
+    elementwise passes; the only (m × d) array written is the gradient itself.
+    """
+    xp, Z, aP = _pre(problem, W, a)
+    e = problem.y - _values(xp, Z, aP)
+    S = problem.h - _directional(problem, W, aP)
     loss = 0.5 * (xp.sum(e * e) + xp.sum(S * S))
-    return loss, e, S, _grad_from(problem, a, P, e, S)
+    return loss, e, S, _grad_from(problem, aP, e, S)
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,27 +181,31 @@ def _biased_pre(problem, W, b, a, alpha):
     xp = namespace(W, b, a, problem.x)
     al, be = _alpha_beta(problem, alpha)
     Z = al * (W @ problem.x.T) + be * b[:, None]
-    return xp, al, be, Z, xp.astype(Z > 0, W.dtype)
+    return xp, al, be, Z, a[:, None] * xp.astype(Z > 0, W.dtype)
 
 
 def biased_forward(problem: SobolevProblem, W, b, a, *, alpha=None):
     """``g(W, b, x_i) = Σ_r a_r σ(α w_rᵀ x_i + β b_r)`` of (10), shape (n,)."""
-    xp, _, _, Z, _ = _biased_pre(problem, W, b, a, alpha)
-    return a @ xp.maximum(Z, xp.zeros_like(Z))
+    xp, _, _, Z, aP = _biased_pre(problem, W, b, a, alpha)
+    return _values(xp, Z, aP)
 
 
 def biased_directional_derivatives(problem: SobolevProblem, W, b, a, *, alpha=None):
     """``V_iᵀ ∇_x g(W, b, x_i) = α Σ_r a_r σ'(·) V_iᵀ w_r``, shape (n, k) (not divided by α)."""
-    _, al, _, _, P = _biased_pre(problem, W, b, a, alpha)
-    return al * _dir_from_pattern(problem, W, a, P)
+    _, al, _, _, aP = _biased_pre(problem, W, b, a, alpha)
+    return al * _directional(problem, W, aP)
+
+
+def _biased_residuals(problem, W, b, a, alpha):
+    xp, al, be, Z, aP = _biased_pre(problem, W, b, a, alpha)
+    e = problem.y - _values(xp, Z, aP)
+    S = (problem.h - al * _directional(problem, W, aP)) / al
+    return xp, al, be, aP, e, S
 
 
 def biased_residuals(problem: SobolevProblem, W, b, a, *, alpha=None):
     """Residuals of Theorem 2: ``e_i = y_i − g(x_i)``, ``S_i = (h_i − V_iᵀ∇g(x_i))/α``."""
-    xp, al, _, Z, P = _biased_pre(problem, W, b, a, alpha)
-    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
-    S = (problem.h - al * _dir_from_pattern(problem, W, a, P)) / al
-    return e, S
+    return _biased_residuals(problem, W, b, a, alpha)[4:]
 
 
 def biased_loss(problem: SobolevProblem, W, b, a, *, alpha=None):
@@ -211,10 +222,5 @@ def biased_loss_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
     ``∂S_i/∂w_r = −a_r σ'(z_ri) V_i`` (the α of ∇g cancels the 1/α), ``∂e_i/∂b_r = −a_r σ' β``,
     and ``S`` does not depend on ``b``.
     """
-    xp, al, be, Z, P = _biased_pre(problem, W, b, a, alpha)
-    e = problem.y - a @ xp.maximum(Z, xp.zeros_like(Z))
-    S = (problem.h - al * _dir_from_pattern(problem, W, a, P)) / al
-    U = al * e[:, None] * problem.x + xp.sum(problem.V * S[:, None, :], axis=2)
-    gW = -(a[:, None] * (P @ U))
-    gb = -(a * (P @ e)) * be
-    return gW, gb
+    _, al, be, aP, e, S = _biased_residuals(problem, W, b, a, alpha)
+    return _grad_from(problem, aP, e, S, x_scale=al), -be * (aP @ e)

@@ -1,0 +1,76 @@
+"""Timing, row records and the shared problem instance of the benchmarks."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+__all__ = ["Mismatch", "best_of", "check_close", "interleaved", "met", "rel_err", "row", "skipped"]
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """Smallest wall time of ``repeat`` calls of ``fn`` (seconds, ``time.perf_counter``)."""
+    return interleaved({"_": fn}, repeat)["_"]
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` time of each function, calls interleaved round by round.
+
+    Interleaving makes the ratios of the returned times robust to a shared machine whose
+    speed drifts during the run: each round sees every side under the same load.
+    """
+    best = dict.fromkeys(fns, math.inf)
+    for _ in range(max(1, int(repeat))):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def rel_err(a, b) -> float:
+    """``max|a − b| / max(max|b|, tiny)`` over all entries (NumPy arrays or scalars)."""
+    import numpy as np
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    scale = max(float(np.max(np.abs(b), initial=0.0)), np.finfo(float).tiny)
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale
+
+
+def met(value: float, target: str) -> bool:
+    """Whether ``value`` meets ``target`` (``"<= 1.5"``, ``">= 5"``, ``"< 2"``, ``"> 0"``).
+
+    >>> met(1.2, "<= 1.5"), met(4.0, ">= 5")
+    (True, False)
+    """
+    op, _, num = target.strip().partition(" ")
+    bound = float(num)
+    ops = {"<=": value <= bound, ">=": value >= bound, "<": value < bound, ">": value > bound}
+    if op not in ops:
+        raise ValueError(f"target {target!r}: the operator must be one of {sorted(ops)}")
+    return bool(ops[op])
+
+
+def row(name: str, value: float, unit: str, target: str, **extra) -> dict:
+    """A measured row; ``met`` is computed from ``value`` and ``target``."""
+    value = float(value)
+    return {"name": name, "value": value, "unit": unit, "target": target,
+            "met": met(value, target), **extra}
+
+
+def skipped(name: str, unit: str, target: str, reason: str, **extra) -> dict:
+    """A row that was not measured: ``value`` and ``met`` are ``None``, ``reason`` says why."""
+    return {"name": name, "value": None, "unit": unit, "target": target, "met": None,
+            "reason": reason, **extra}
+
+
+class Mismatch(AssertionError):
+    """The two sides of a benchmark did not compute the same thing: no time is reported."""
+
+
+def check_close(what: str, err: float, tol: float) -> None:
+    """Raise :class:`Mismatch` naming ``what`` when ``err > tol``."""
+    if not err <= tol:
+        raise Mismatch(f"{what}: relative difference {err:.3e} exceeds {tol:.1e}")

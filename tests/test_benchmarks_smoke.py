@@ -1,0 +1,116 @@
+"""Smoke test of the benchmark runner (issue 6) at toy sizes: JSON shape and the checks.
+
+The benchmarks are not timed tests: only the shape of the report and the rule "the two
+sides must agree before a time is reported" are asserted here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if importlib.util.find_spec("benchmarks") is None:  # plain `pytest` does not put ROOT on the path
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import SIZES, gd_step, kernel, run_all, runner  # noqa: E402
+from benchmarks._common import met  # noqa: E402
+from proofkit.backend import tolerance  # noqa: E402
+
+TOY = SIZES["toy"]
+
+
+@pytest.fixture(scope="module")
+def report():
+    return run_all(TOY)
+
+
+def test_report_shape(report):
+    assert set(report) >= {"results", "machine"}
+    json.loads(json.dumps(report))  # JSON-able as printed by --json
+    names = [r["name"] for r in report["results"]]
+    for needle in ("matrix products", "torch autograd", "J Jᵀ", "W_exact", "DOP853 time",
+                   "certified λ*", "scaling exponent", "peak memory"):
+        assert sum(needle in n for n in names) == 1, (needle, names)
+    for r in report["results"]:
+        assert {"name", "value", "unit", "target", "met"} <= set(r), r
+        if r["met"] is None:
+            assert r["value"] is None and r.get("reason"), r
+        else:
+            assert isinstance(r["met"], bool) and math.isfinite(r["value"]), r
+            if not r.get("reason"):  # a row flagged with a reason may override `met`
+                assert r["met"] == met(r["value"], r["target"]), r
+    mach = report["machine"]
+    assert {"cpu", "cores", "numpy", "python", "date", "blas"} <= set(mach)
+
+
+def test_rows_measured_at_toy_sizes(report):
+    rows = {r["name"]: r for r in report["results"]}
+    step = rows["GD step / its matrix products"]
+    assert step["met"] is not None and step["detail"]["grad_rel_err"] <= 1e-10
+    ker = next(r for n, r in rows.items() if "J Jᵀ" in n)
+    assert ker["met"] is not None and max(ker["detail"]["rel_err"].values()) <= 1e-10
+    torch_row = next(r for n, r in rows.items() if "torch" in n)
+    if importlib.util.find_spec("torch") is None:
+        assert torch_row["met"] is None and "torch" in torch_row["reason"]
+    else:
+        assert max(torch_row["detail"]["grad_rel_err"].values()) <= 1e-10
+
+
+def test_markdown_names_machine_and_every_row(report):
+    md = runner.format_markdown(report, mode="toy", command="pytest")
+    assert report["machine"]["cpu"] in md and report["machine"]["date"] in md
+    assert all(r["name"] in md for r in report["results"])
+
+
+def _wrong_step(problem, W, a):
+    from proofkit.network import loss_and_gradient
+
+    loss, e, S, grad = loss_and_gradient(problem, W, a)
+    return loss, e, S, grad * (1 + 1e-6)
+
+
+def test_mismatched_gradient_reports_no_time(monkeypatch):
+    monkeypatch.setattr(gd_step, "_step", _wrong_step)
+    m, d, n, k = TOY.gd
+    (r,) = runner._guard([("step", "x", "<= 1.5")],
+                         lambda: gd_step.bench_matmul_ratio(m, d, n, k, repeat=1))
+    assert r["met"] is None and r["value"] is None and "disagree" in r["reason"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
+def test_mismatched_torch_gradient_reports_no_time(monkeypatch):
+    from benchmarks import autograd
+
+    monkeypatch.setattr(autograd, "_step", _wrong_step)
+    m, d, n, k = TOY.gd
+    (r,) = runner._guard([("torch", "x", ">= 5")],
+                         lambda: autograd.bench_autograd(m, d, n, k, repeat=1))
+    assert r["met"] is None and r["value"] is None and "disagree" in r["reason"]
+
+
+def test_mismatched_kernel_reports_no_time(monkeypatch):
+    import proofkit.kernels as kernels
+
+    true_kernel = kernels.empirical_kernel
+    monkeypatch.setattr(kernels, "empirical_kernel",
+                        lambda p, W, a=None: true_kernel(p, W, a) + 1e-6 * np.eye(p.N))
+    (r,) = runner._guard([("kernel", "x", ">= 100")],
+                         lambda: kernel.bench_kernel(*TOY.kernel, repeat=1))
+    assert r["met"] is None and r["value"] is None and "disagree" in r["reason"]
+
+
+def test_jacobian_gram_is_the_kernel():
+    from proofkit.kernels import empirical_kernel
+
+    problem, W, a = gd_step.gd_inputs(30, 5, 3, 2)
+    J = kernel.jacobian(problem, W, a)
+    assert J.shape == (problem.N, 30 * 5)
+    np.testing.assert_allclose(J @ J.T, empirical_kernel(problem, W, a), rtol=0,
+                               atol=tolerance(np.float64, 1e3))
