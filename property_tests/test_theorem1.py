@@ -1,0 +1,63 @@
+"""Property tests for Theorem 1 (premises, combination, width; flow check)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from lemmas import theorem1 as mod
+from proofkit.claims import Context, Verdict, get_claim
+from proofkit.kernels import lambda_star
+from proofkit.network import init_network
+from proofkit.problem import SobolevProblem, random_problem
+
+CLAIM = get_claim("theorem1")
+
+
+def _few(n: int) -> int:
+    """n examples in the default profile; a proportional share of a larger (deep) profile."""
+    return max(n, n * settings.default.max_examples // 15)
+
+
+def _stmt(vals) -> bool:
+    expr = CLAIM.statement()
+    return bool(expr.subs({s: vals[s.name] for s in expr.free_symbols}))
+
+
+def test_union_spends_three_deltas():
+    events, _total, ratio = mod.failure_budget()
+    assert len(events) == 3 and ratio == 27
+
+
+def test_width_exponents():
+    ex = mod.width_exponents()
+    assert (ex["n"], ex["k"], ex["gamma_large"], ex["gamma_small"]) == (6, 4, 2, 0)
+    assert (ex["delta"], ex["lambda_star"]) == (-3, -4)
+
+
+def test_step_verdicts_on_example():
+    ex = CLAIM.example(n=3, d=4, k=1, m=50, seed=0)
+    out = {s.id: s.derive(Context(ex)).verdict for s in CLAIM.steps}
+    assert out == {"theorem1.union": Verdict.TYPO, "theorem1.combine": Verdict.ERROR,
+                   "theorem1.width": Verdict.TYPO}
+
+
+@settings(database=None, max_examples=_few(4))
+@given(CLAIM.instances())
+def test_flow_check_and_statement_agree(inst):
+    pytest.importorskip("proofkit.flow")
+    chk = CLAIM.check(inst, 30)
+    assert len(chk.extra["max_ratio_per_run"]) == inst["trials"]
+    assert _stmt(CLAIM.bind(inst)) == chk.holds
+
+
+def test_dropping_separation_stalls_the_loss():
+    # x_1 = x_2 with y_1 ≠ y_2 (δ1 = 0): λ* = 0 and the loss stays ≥ (y_1 − y_2)²/4
+    flow = pytest.importorskip("proofkit.flow")
+    base = random_problem(2, 3, 1, seed=0)
+    x, _, V, h = base.host()
+    x = np.stack([x[0], x[0]])
+    V = np.stack([V[0], V[0]])
+    p = SobolevProblem(x, np.array([1.0, -1.0]), V, np.zeros_like(h))
+    assert not p.satisfies_assumption1() and lambda_star(p) < 1e-12
+    tr = flow.run_flow(p, init_network(100, 3, seed=0), integrator="gd", t_max=20.0, eta=0.05)
+    assert np.min(tr.loss) >= 0.5 * (1.0 - (-1.0)) ** 2 / 4 - 1e-9
