@@ -25,6 +25,7 @@ __all__ = [
     "biased_directional_derivatives",
     "biased_forward",
     "biased_loss",
+    "biased_loss_and_gradient",
     "biased_loss_gradient",
     "biased_residuals",
     "directional_derivatives",
@@ -222,5 +223,11 @@ def biased_loss_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
     ``∂S_i/∂w_r = −a_r σ'(z_ri) V_i`` (the α of ∇g cancels the 1/α), ``∂e_i/∂b_r = −a_r σ' β``,
     and ``S`` does not depend on ``b``.
     """
-    _, al, be, aP, e, S = _biased_residuals(problem, W, b, a, alpha)
-    return _grad_from(problem, aP, e, S, x_scale=al), -be * (aP @ e)
+    return biased_loss_and_gradient(problem, W, b, a, alpha=alpha)[3:]
+
+
+def biased_loss_and_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
+    """``(L, e, S, ∂L/∂W, ∂L/∂b)`` of the loss (11) from one pass: the biased GD hot loop."""
+    xp, al, be, aP, e, S = _biased_residuals(problem, W, b, a, alpha)
+    loss = 0.5 * (xp.sum(e * e) + xp.sum(S * S))
+    return loss, e, S, _grad_from(problem, aP, e, S, x_scale=al), -be * (aP @ e)

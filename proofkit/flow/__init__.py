@@ -9,6 +9,7 @@ from .linear import infinite_width_flow, linearized_flow
 from .ode import ode_flow
 from .record import Event, Trajectory
 from .run import INTEGRATORS, default_eta, run_flow
+from .validate import validate_theorem1, validate_theorem2, width_required
 
 __all__ = [
     "INTEGRATORS",
@@ -22,4 +23,7 @@ __all__ = [
     "ode_flow",
     "phi1",
     "run_flow",
+    "validate_theorem1",
+    "validate_theorem2",
+    "width_required",
 ]
