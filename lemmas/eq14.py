@@ -25,30 +25,20 @@ from hypothesis import strategies as st
 from proofkit.backend import tolerance
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
-from proofkit.kernels import empirical_kernel
+from proofkit.kernels import empirical_kernel, hat_to_paper_permutation
+from proofkit.kernels import point_frames as frames
 from proofkit.network import init_network, loss_gradient, residual_vector, residuals
+from proofkit.precision import mp_array
 from proofkit.problem import random_problem
 from proofkit.strategies import network_initializations, sobolev_problems
 
-__all__ = ["TIE", "fd_jacobian", "frames", "min_margin", "mp_array", "mp_kernel",
+__all__ = ["TIE", "fd_jacobian", "min_margin", "mp_kernel",
            "mp_residual_vector", "pattern_jump", "rate_along_gradient"]
 
 
 # ---------------------------------------------------------------------------------------
 # helpers shared by the Section 3 modules
 # ---------------------------------------------------------------------------------------
-def frames(problem) -> np.ndarray:
-    """``X̂_i = [x_i, V_i]`` stacked, shape (n, d, k+1)."""
-    x, _, V, _ = problem.host()
-    return np.concatenate([x[:, :, None], V], axis=2)
-
-
-def mp_array(a) -> np.ndarray:
-    """An object array of ``mpmath.mpf`` (call inside ``mpmath.workdps``)."""
-    a = np.asarray(a, dtype=float)
-    return np.frompyfunc(mpmath.mpf, 1, 1)(a) if a.size else a.astype(object)
-
-
 def mp_residual_vector(problem, W, a):
     """``r = (e, S)`` (paper ordering) in mpmath from float data; call inside ``workdps``."""
     return _mp_res_shift(problem, mp_array(W), a)
@@ -69,8 +59,7 @@ def mp_kernel(problem, W, a):
         for j in range(n):
             Hhat[i * (k + 1):(i + 1) * (k + 1), j * (k + 1):(j + 1) * (k + 1)] = (
                 K[i, j] * (Xh[i].T @ Xh[j]))
-    perm = [i * (k + 1) for i in range(n)] + [i * (k + 1) + 1 + l for i in range(n)
-                                               for l in range(k)]
+    perm = hat_to_paper_permutation(n, k)
     return Hhat[np.ix_(perm, perm)]
 
 

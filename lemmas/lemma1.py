@@ -23,10 +23,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from lemmas.eq14 import frames, mp_array
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
+from proofkit.kernels import point_frames as frames
 from proofkit.network import init_network
+from proofkit.precision import mp_array
 from proofkit.problem import random_problem
 from proofkit.strategies import network_initializations, sobolev_problems
 

@@ -18,10 +18,10 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from lemmas.eq14 import frames
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import frequency_check
 from proofkit.kernels import expected_pattern_kernel, h_infinity_monte_carlo, lambda_star
+from proofkit.kernels import point_frames as frames
 from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 

@@ -29,12 +29,12 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from lemmas.eq14 import mp_array
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import empirical_kernel, lambda_star
 from proofkit.network import init_network, loss_gradient, residuals
+from proofkit.precision import mp_array
 from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 

@@ -17,13 +17,13 @@ import sympy as sp
 
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
+from proofkit.kernels import point_frames
 from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 
 
 def _gram_blocks(problem) -> np.ndarray:
-    x, _, V, _ = problem.host()
-    Xh = np.concatenate([x[:, :, None], V], axis=2)  # (n, d, k+1)
+    Xh = point_frames(problem)  # (n, d, k+1)
     return np.einsum("idk,idl->ikl", Xh, Xh)
 
 

@@ -30,6 +30,7 @@ from proofkit.kernels import (
     h_infinity,
     h_infinity_monte_carlo,
     hat_to_paper_permutation,
+    point_frames,
 )
 from proofkit.precision import (
     certified_lambda_star,
@@ -41,21 +42,16 @@ from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 
 
-def _frames(problem) -> np.ndarray:
-    x, _, V, _ = problem.host()
-    return np.concatenate([x[:, :, None], V], axis=2)
-
-
 def block_identity(problem, K: np.ndarray) -> np.ndarray:
     """(XᵀX) □ (K ⊗ I_{k+1}) in the hat ordering, with explicit block products."""
-    F = _frames(problem)
+    F = point_frames(problem)
     k = problem.k
     X = np.concatenate(list(F), axis=1)  # d × n(k+1): blocks X̂_i
     return block_hadamard(X.T @ X, np.kron(K, np.eye(k + 1)), k + 1)
 
 
 def _gram_min(problem) -> float:
-    F = _frames(problem)
+    F = point_frames(problem)
     return min(float(np.linalg.eigvalsh(f.T @ f)[0]) for f in F)
 
 
@@ -104,7 +100,7 @@ def _derive_identity(ctx: Context) -> Outcome:
     with mpmath.workdps(ctx.dps):
         Hm = h_infinity_mp(p, ctx.dps, order="hat")
         Km = expected_pattern_kernel_mp(p, ctx.dps)
-        F = _frames(p)
+        F = point_frames(p)
         kk = p.k + 1
         mp_gap = mpmath.mpf(0)
         for a in range(p.N):
@@ -138,7 +134,7 @@ def _chain_numbers(p, dps: int):
     with mpmath.workdps(dps):
         lam_star = lambda_min_mp(h_infinity_mp(p, dps), dps)
         lam_M = lambda_min_mp(expected_pattern_kernel_mp(p, dps), dps)
-        F = _frames(p)
+        F = point_frames(p)
         grams = [lambda_min_mp(f.T @ f, dps) for f in F]  # f.T @ f rounded: see detail
         g_min = min(grams)
         d1 = delta1_mp(p.host()[0], dps)

@@ -76,7 +76,7 @@ def _derive_hypotheses(ctx: Context) -> Outcome:
     # H_r(0) = a_r² Ω̂_rᵀΩ̂_r: PSD; λmax ≤ a_r² λmax(Σ_i X̂_iX̂_iᵀ) for every activation pattern
     rng = np.random.default_rng(ctx.seed)
     x = p.host()[0]
-    from lemmas.eq14 import frames
+    from proofkit.kernels import point_frames as frames
 
     Xh = frames(p)
     worst, neg = 0.0, 0.0

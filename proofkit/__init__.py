@@ -3,7 +3,7 @@
 The facade holds imports and ``__all__`` only.
 """
 
-from .backend import default_dtype, get_namespace, namespace, tolerance, to_numpy
+from .backend import default_dtype, get_namespace, namespace, to_numpy, tolerance
 from .kernels import (
     empirical_kernel,
     expected_pattern_kernel,

@@ -32,6 +32,7 @@ __all__ = [
     "lambda_star",
     "naive_empirical_kernel",
     "pair_angles",
+    "point_frames",
 ]
 
 
@@ -44,6 +45,17 @@ def hat_to_paper_permutation(n: int, k: int) -> np.ndarray:
     values = [i * (k + 1) for i in range(n)]
     derivs = [i * (k + 1) + 1 + l for i in range(n) for l in range(k)]
     return np.array(values + derivs, dtype=np.int64)
+
+
+def point_frames(problem: SobolevProblem) -> np.ndarray:
+    """``X̂_i = [x_i, V_i]`` of Appendix B stacked on the host, shape (n, d, k+1).
+
+    >>> from proofkit.problem import random_problem
+    >>> point_frames(random_problem(3, 4, 2, seed=0)).shape
+    (3, 4, 3)
+    """
+    x, _, V, _ = problem.host()
+    return np.concatenate([x[:, :, None], V], axis=2)
 
 
 def _frames(problem: SobolevProblem):

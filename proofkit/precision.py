@@ -81,6 +81,12 @@ def _frames_host(problem) -> np.ndarray:
     return np.concatenate([x[:, :, None], V], axis=2)  # (n, d, k+1): X̂_i = [x_i, V_i]
 
 
+def mp_array(a) -> np.ndarray:
+    """An object array of ``mpmath.mpf`` from float data (call inside ``mpmath.workdps``)."""
+    a = np.asarray(a, dtype=float)
+    return np.frompyfunc(mpmath.mpf, 1, 1)(a) if a.size else a.astype(object)
+
+
 def expected_pattern_kernel_mp(problem, dps: int = 30) -> mpmath.matrix:
     """E[M] of Definition 3 at ``dps`` digits: ``(π − arccos ρ_ij)/(2π)``, ρ_ij the cosine.
 

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 
 from lemmas import lemma1 as mod
-from lemmas.eq14 import frames
 from proofkit.claims import Context, Verdict, get_claim
+from proofkit.kernels import point_frames as frames
 from proofkit.network import activation_pattern
 
 CLAIM = get_claim("lemma1")
