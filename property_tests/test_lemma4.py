@@ -16,11 +16,6 @@ def _few(n: int) -> int:
     return max(n, n * settings.default.max_examples // 15)
 
 
-def _stmt(vals) -> bool:
-    expr = CLAIM.statement()
-    return bool(expr.subs({s: vals[s.name] for s in expr.free_symbols}))
-
-
 def _step(sid):
     return next(s for s in CLAIM.steps if s.id == sid)
 
@@ -32,7 +27,7 @@ def test_radius_part_and_statement_agreement(inst):
     chk = CLAIM.check(inst, 30)
     assert chk.extra["max_move_over_R"] <= 1.0
     assert chk.extra["max_move"] <= chk.extra["R_tight"]  # the √(2k)-smaller radius suffices
-    assert _stmt(CLAIM.bind(inst)) == chk.holds
+    assert CLAIM.statement_holds(inst) == chk.holds
 
 
 @settings(database=None)

@@ -15,17 +15,12 @@ def _few(n: int) -> int:
     return max(n, n * settings.default.max_examples // 15)
 
 
-def _stmt(vals) -> bool:
-    expr = CLAIM.statement()
-    return bool(expr.subs({s: vals[s.name] for s in expr.free_symbols}))
-
-
 @settings(database=None, max_examples=_few(6))
 @given(CLAIM.instances())
 def test_holds_under_premises(inst):
     chk = CLAIM.check(inst, 30)
     assert chk.holds
-    assert _stmt(CLAIM.bind(inst)) == chk.holds
+    assert CLAIM.statement_holds(inst) == chk.holds
 
 
 @given(st.floats(0.001, 1.0), st.floats(0.01, 50.0))
