@@ -1,0 +1,163 @@
+"""``proofkit audit``, ``search``, ``replay``, ``report`` and ``docs`` on the command line.
+
+Exit codes: 0 when the command ran (a claim that fails is a finding, not a failure);
+1 from ``replay`` when the numbers do not reproduce bit for bit; 2 with one line on stderr
+for bad usage or input (raised as :class:`~proofkit.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    a = sub.add_parser("audit", help="audit every claim: proof steps, numeric checks, "
+                       "counterexample searches, Theorem 1-2 flows; write the reports")
+    a.add_argument("--out", default="proofkit-report", metavar="DIR",
+                   help="output directory (default ./proofkit-report), replaced atomically")
+    a.add_argument("--budget", default="default", choices=("quick", "default", "deep"),
+                   help="quick ~1 min, default ~5 min (2 cores), deep: overnight")
+    a.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    a.add_argument("--claims", nargs="+", metavar="CLAIM", help="audit only these claim ids")
+    a.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: number of CPUs, at most 8)")
+    a.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
+    a.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    a.set_defaults(func=_audit)
+
+    s = sub.add_parser("search", help="search one claim for a counterexample (Hypothesis + "
+                       "target + shrinking, then Nelder-Mead refinement)")
+    s.add_argument("claim", help="claim id (see `proofkit list`)")
+    s.add_argument("--drop-premise", metavar="NAME", help="search without this premise")
+    s.add_argument("--max-examples", type=int, default=100, metavar="N",
+                   help="Hypothesis examples (default 100)")
+    s.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    s.add_argument("--out", metavar="FILE", help="counterexample file (default "
+                   "counterexamples/<claim>--<premise>.json)")
+    s.add_argument("--dps", type=int, default=30, help="mpmath digits (default 30)")
+    s.add_argument("--refine-evals", type=int, default=200, metavar="N",
+                   help="Nelder-Mead evaluations (default 200; 0 disables)")
+    s.add_argument("--time-limit", type=float, default=120.0, metavar="S",
+                   help="seconds for the Hypothesis phase (default 120)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=_search)
+
+    r = sub.add_parser("replay", help="re-evaluate a counterexample file bit for bit")
+    r.add_argument("file", help="counterexample JSON written by `proofkit search`/`audit`")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    r.set_defaults(func=_replay)
+
+    p = sub.add_parser("report", help="re-render a saved audit.json without recomputing")
+    p.add_argument("audit_json", metavar="audit.json")
+    p.add_argument("--format", choices=("md", "tex", "json"), action="append",
+                   help="md, tex or json (repeatable; default all three)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: beside audit.json)")
+    p.add_argument("--no-figures", action="store_true", help="do not redraw figures")
+    p.set_defaults(func=_report)
+
+    d = sub.add_parser("docs", help="generate docs/claims/*.md (and docs/findings.md from an "
+                       "audit.json) from the claim registry")
+    d.add_argument("--out", default="docs", metavar="DIR", help="docs directory (default docs)")
+    d.add_argument("--audit", metavar="audit.json",
+                   help="take verdicts from this audit and write findings.md")
+    d.set_defaults(func=_docs)
+
+
+def _nonneg(name: str, v) -> None:
+    from .errors import InputError
+
+    if v is not None and v < 0:
+        raise InputError(f"--{name} {v}; it must be >= 0")
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import run_audit
+
+    _nonneg("seed", args.seed)
+    res = run_audit(args.out, budget=args.budget, seed=args.seed, claims=args.claims,
+                    jobs=args.jobs, command=["proofkit", *getattr(args, "argv", [])],
+                    progress=not args.quiet, figures=not args.no_figures)
+    s = res.summary
+    print(f"audited {s['claims']} claims ({s['steps']} steps) at budget {res.budget}, seed "
+          f"{res.seed}: " + ", ".join(f"{n} {v}" for v, n in s["claims_by_verdict"].items() if n)
+          + f"; {s['counterexamples']} counterexample file(s); wrote {args.out}/")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    import json
+
+    from .claims import get_claim
+    from .errors import InputError
+    from .search import default_path, search
+
+    _nonneg("seed", args.seed)
+    _nonneg("refine-evals", args.refine_evals)
+    if args.dps < 15:
+        raise InputError(f"--dps {args.dps}; it must be >= 15")
+    try:
+        c = get_claim(args.claim)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from None
+    out = args.out or default_path(c.id, args.drop_premise)
+    r = search(c, args.drop_premise, max_examples=args.max_examples, seed=args.seed, out=out,
+               dps=args.dps, refine_evals=args.refine_evals, time_limit=args.time_limit)
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+        return 0
+    what = "all premises" if r.drop_premise is None else f"premise {r.drop_premise!r} dropped"
+    print(f"{c.id} ({what}): {r.evaluations} evaluations, {r.held} held; smallest slack "
+          f"{r.worst_slack:.6g}")
+    if r.found:
+        kind = " (only by float64 rounding)" if r.marginal else ""
+        ref = r.refinement
+        print(f"counterexample{kind}: slack {r.worst_slack!r} (before refinement "
+              f"{ref.get('slack_before')!r}, shrunk case {r.shrunk_slack!r}); wrote {r.file}")
+    else:
+        print("no counterexample found")
+    if r.note:
+        print(f"note: {r.note}")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import json
+
+    from .search import replay
+
+    r = replay(args.file)
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+    else:
+        k = r.check
+        print(f"{r.claim}: lhs {k['lhs']!r} {k['relation']} rhs {k['rhs']!r}, holds = "
+              f"{k['holds']}, slack {k['slack']!r}")
+        print("reproduced bit for bit" if r.reproduced else "NOT reproduced:\n  "
+              + "\n  ".join(r.mismatches))
+        if r.version_changes:
+            print("versions changed since the file was written: " + ", ".join(
+                f"{n} {v['stored']} -> {v['now']}" for n, v in r.version_changes.items()))
+    return 0 if r.reproduced else 1
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .report import FORMATS, render
+    from .report.json_report import load
+
+    res = load(args.audit_json)
+    out = Path(args.out) if args.out else Path(args.audit_json).parent
+    written = render(res.to_dict(), out, tuple(args.format or FORMATS),
+                     figures=not args.no_figures)
+    for p in written:
+        print(p)
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .report.docs import generate
+
+    for p in generate(args.out, audit_json=args.audit):
+        print(p)
+    return 0
