@@ -10,6 +10,7 @@ premise δ2 < 1/k of (8) could be relaxed to δ2 < 1/√k.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import mpmath
 import numpy as np
@@ -106,8 +107,14 @@ def _check(instance, dps: int) -> Check:
                       for i in range(problem.n) for p in range(problem.k) for q in range(problem.k)),
                      default=mpmath.mpf(0))
         tie = float((problem.k + 1) * defect) + 4 * float(np.finfo(float).eps)
-        return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps, tie=tie,
-                       detail="min_i λmin(X̂_iᵀX̂_i) against 1 − kδ2")
+        chk = compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps, tie=tie,
+                      detail="min_i λmin(X̂_iᵀX̂_i) against 1 − kδ2")
+        if rhs_mp <= 0:
+            # the statement's second half, 1 − kδ2 > 0: without it the bound says nothing
+            return replace(chk, holds=False, slack=min(chk.slack, float(rhs_mp)),
+                           detail=chk.detail + f"; but 1 − kδ2 = {float(rhs_mp):.6g} is not positive, "
+                           "so the lemma's conclusion λmin ≥ 1 − kδ2 > 0 fails")
+        return chk
 
 
 def _instances(*, drop: str | None = None):
