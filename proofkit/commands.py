@@ -69,6 +69,10 @@ def _check(args: argparse.Namespace) -> int:
     result = run_claim(c, inst, dps=args.dps, seed=args.seed)
     result["instance"] = {"n": args.n, "d": args.d, "k": args.k, "m": args.m, "seed": args.seed,
                           "dps": args.dps}
+    from .report.environment import environment
+
+    result["provenance"] = {"command": ["proofkit", *getattr(args, "argv", [])], "seed": args.seed,
+                            "environment": environment()}
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return 0

@@ -95,6 +95,16 @@ def _write(out_dir: str, name: str, data) -> str:
     return path
 
 
+def _provenance(args) -> dict:
+    """Command line, seeds and versions: what a reader needs to rerun this output."""
+    from ..report.environment import environment
+
+    return {"command": ["proofkit", *getattr(args, "argv", [])],
+            "problem_seed": args.problem_seed, "seed": getattr(args, "seed", None),
+            "seeds": getattr(args, "seeds", None),
+            "environment": environment()}
+
+
 def _flow(args) -> int:
     import json
     import time
@@ -119,6 +129,7 @@ def _flow(args) -> int:
         rep = validate_theorem1(problem, args.m, args.seed, **kw)
     rep = {"theorem": 2 if args.bias else 1, "problem": problem.summary()} | rep
     rep["wall_seconds"] = time.perf_counter() - start
+    rep["provenance"] = _provenance(args)
     if args.out:
         _write(args.out, "flow.json", rep)
     if args.json:
@@ -162,6 +173,7 @@ def _sweep(args) -> int:
 
     res = sweep(problem, widths, seeds, integrator=args.integrator, t_max=args.t_max,
                 delta=args.delta, eta=args.eta, progress=None if args.quiet else bar)
+    res["provenance"] = _provenance(args)
     if args.out:
         _write(args.out, "sweep.json", res)
         res["figures"] = write_figures(res, args.out)
