@@ -31,6 +31,10 @@ __all__ = ["chernoff_width", "lambda_min_h0_samples", "required_width", "tight_L
 def required_width(problem, delta: float, lam: float | None = None) -> int:
     """The width of Lemma 2: ``ceil(32 n(k+1) ln(n(k+1)/δ)/λ*)``."""
     lam = lambda_star(problem) if lam is None else lam
+    if not 0.0 < delta < 1.0:
+        raise ValueError(f"delta = {delta!r}; the failure probability must lie in (0, 1)")
+    if not lam > 0.0:
+        raise ValueError(f"λ* = {lam!r}; the width of Lemma 2 needs λ* > 0 (separated data)")
     N = problem.N
     return math.ceil(32 * N * math.log(N / delta) / lam)
 
@@ -160,7 +164,10 @@ def _check(instance, dps: int, trials: int | None = None) -> Check:
 
 
 def _width_ok(inst) -> bool:
-    return int(inst["m"]) >= required_width(inst["problem"], float(inst["delta"]))
+    dl = float(inst["delta"])  # δ ∈ (0, 1) and λ* > 0 are part of the premise: no width else
+    lam = lambda_star(inst["problem"])
+    return 0.0 < dl < 1.0 and lam > 0.0 and int(inst["m"]) >= required_width(
+        inst["problem"], dl, lam)
 
 
 @st.composite

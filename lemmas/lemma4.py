@@ -27,6 +27,7 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from lemmas.lemma2 import required_width
@@ -275,19 +276,36 @@ def _event(inst) -> bool:
     return bool(np.linalg.eigvalsh(H0)[0] >= 0.75 * lambda_star(p))
 
 
+_M_CAP = 40_000  # widths above this make one check take over ~1 s: such draws are rejected
+
+
+def _width_ok(inst) -> bool:
+    return int(inst["W"].shape[0]) >= required_width(inst["problem"],
+                                                     float(inst.get("delta", 0.1)))
+
+
 @st.composite
 def _inst(draw, drop):
+    """A small problem (n ≤ 3, k ≤ 2, separation 0.3, λ* ≥ 0.05), δ ∈ [0.1, 0.5], then m from
+    the problem: the width of Lemma 2 times a factor in [1, 1.5] (premise ``width``), or a
+    width below it when ``width`` is dropped."""
     kr = (0, 0) if drop == "k_ge_1" else (1, 2)
     p = draw(sobolev_problems(n=(1, 3), d=(3, 4), k=kr, separation=0.3).filter(
         lambda q: lambda_star(q) >= 0.05))
-    m = draw(st.sampled_from([100, 300]))
+    delta = draw(st.sampled_from([0.1, 0.2, 0.5]))
+    need = required_width(p, delta)
+    if drop == "width":
+        m = draw(st.integers(max(1, need // 8), max(1, need - 1)))
+    else:
+        m = math.ceil(need * draw(st.floats(1.0, 1.5)))
+    assume(m <= _M_CAP)  # never shrink m below the premise to save time: reject instead
     W, a = init_network(m, p.d, seed=draw(st.integers(0, 2**16)))
-    return {"problem": p, "W": W, "a": a, "m": m, "delta": 0.1, "t_max": 2.0, "eta": 0.01}
+    return {"problem": p, "W": W, "a": a, "m": m, "delta": delta, "t_max": 2.0, "eta": 0.01}
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "k_ge_1", "event"):
-        raise ValueError(f"lemma4 premises: ['event', 'k_ge_1']; cannot drop {drop!r}")
+    if drop not in (None, "k_ge_1", "event", "width"):
+        raise ValueError(f"lemma4 premises: ['width', 'event', 'k_ge_1']; cannot drop {drop!r}")
     strat = _inst(drop)
     return strat if drop == "event" else strat.filter(_event)
 
@@ -313,8 +331,7 @@ def lemma4() -> Claim:
         kind="lemma",
         premises=(
             Premise("width", "m ≥ 32 n(k+1) ln(n(k+1)/δ)/λ* (δ from the instance)",
-                    lambda inst: int(inst["W"].shape[0]) >= required_width(
-                        inst["problem"], float(inst.get("delta", 0.1)))),
+                    _width_ok),
             Premise("event", "λmin(H(0)) ≥ 3λ*/4 (the Lemma 2 event; width m ≥ "
                     "32n(k+1)ln(n(k+1)/δ)/λ* makes it hold w.p. 1 − δ)", _event),
             Premise("k_ge_1", "k ≥ 1 (not stated; the velocity chain and R = 0 fail for k = 0)",

@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._linalg import certificate, lambda_min
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import expected_pattern_kernel
@@ -68,8 +69,7 @@ def arb_pattern_kernel(problem, *, prec: int = 128):
 
 def _sides(problem, dps: int):
     n = problem.n
-    K = np.asarray(expected_pattern_kernel(problem))
-    lhs = float(np.linalg.eigvalsh(K)[0])
+    lhs = lambda_min(expected_pattern_kernel(problem))  # singular E[M]: λmin = 0, not an error
     rhs = problem.delta1 / (100 * n * n)
     with mpmath.workdps(dps):
         lhs_mp = lambda_min_mp(expected_pattern_kernel_mp(problem, dps), dps)
@@ -166,14 +166,27 @@ def _derive_antipodal(ctx: Context) -> Outcome:
 def _check(instance, dps: int) -> Check:
     problem = instance["problem"]
     lhs, rhs, lhs_mp, rhs_mp = _sides(problem, dps)
-    cert = certified_lambda_min_lower(arb_pattern_kernel(problem))
+    cert = certificate(lambda: certified_lambda_min_lower(arb_pattern_kernel(problem)))
     return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps,
                    detail="λmin(E[M]) against δ1/(100n²)",
                    extra={"certified_lower": cert.lower, "certified": cert.certified,
                           "certificate": cert.method})
 
 
+def _bind(inst) -> dict:
+    """The values the check decides on (mpmath), so both routes compare the same numbers."""
+    p = inst["problem"]
+    _, _, lhs_mp, _ = _sides(p, 30)
+    return {"lambda_min": lhs_mp, "delta_1": delta1_mp(p.host()[0], 30), "n": p.n}
+
+
 def _instances(*, drop: str | None = None):
+    if drop == "unit":
+        raise ValueError(
+            "lemma5 premise 'unit' cannot be dropped: instances carry a SobolevProblem, whose "
+            "validation rejects rows with |‖x_i‖ − 1| above its tolerance (ProblemError), and "
+            "E[M] of Definition 3 depends on the x_i only through their directions, so "
+            "non-unit points define no new instance of the lemma")
     if drop not in (None, "separation"):
         raise ValueError(f"lemma5 premises: ['unit', 'separation']; cannot drop {drop!r}")
     return sobolev_problems(n=(2, 5), d=(2, 5), k=0, separation=0.05, drop=drop
@@ -200,11 +213,7 @@ def lemma5() -> Claim:
         ),
         depends_on=(),
         statement=lambda: sp.Ge(lam, d1 / (100 * n**2)),
-        bind=lambda inst: {
-            "lambda_min": float(np.linalg.eigvalsh(
-                np.asarray(expected_pattern_kernel(inst["problem"])))[0]),
-            "delta_1": inst["problem"].delta1, "n": inst["problem"].n,
-        },
+        bind=_bind,
         steps=(
             Step("lemma5.statement", "App. B, Lemma 5 (statement)",
                  r"x_1,\dots,x_d \text{ unit, (7) for } i = 1,\dots,d \Rightarrow "

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from proofkit.claims import Check, Claim, Context, Outcome, Step, Verdict, claim
+from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 
 
@@ -104,9 +104,21 @@ def _instance(n, m, seed, p):
     return {"A": (X + X.T) / 2, "B": (Y + Y.T) / 2, "p": p}
 
 
+def _symmetric(inst) -> bool:
+    A, B = np.asarray(inst["A"]), np.asarray(inst["B"])
+    return bool(A.ndim == 2 and B.ndim == 2 and np.array_equal(A, A.T)
+                and np.array_equal(B, B.T))
+
+
 def _instances(*, drop: str | None = None):
+    if drop == "symmetric":
+        raise ValueError(
+            "prop3 premise 'symmetric' cannot be dropped: Proposition 3 holds for every square "
+            "A, B (complex spectra), but this claim states the symmetric case Proposition 1 "
+            "uses and its check orders real spectra from symmetric eigensolvers (numpy eigvalsh, "
+            "mpmath eigsy), which read only one triangle of a non-symmetric matrix")
     if drop is not None:
-        raise ValueError(f"prop3 has no premises to drop; got {drop!r}")
+        raise ValueError(f"prop3 premises: ['symmetric']; cannot drop {drop!r}")
     return st.builds(_instance, st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1),
                      st.integers(1, 3))
 
@@ -123,7 +135,9 @@ def prop3() -> Claim:
         title="Eigenvalues of a Kronecker product are the pairwise products ([11])",
         location="App. B, Proposition 3",
         kind="proposition",
-        premises=(),
+        premises=(Premise("symmetric", "A and B real symmetric (as E[M] and I in Proposition 1); "
+                          "the Nelder–Mead refinement must not leave this class",
+                          _symmetric),),
         depends_on=(),
         statement=lambda: sp.Eq(gap, 0),
         bind=lambda inst: {"max_gap": 0 if float(_spectra(inst, 30)[0]) < 1e-15 else 1},

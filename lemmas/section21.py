@@ -347,6 +347,12 @@ def _instance(problem, m: int, seed: int):
 
 
 def _instances(*, drop: str | None = None):
+    if drop == "k_positive":
+        raise ValueError(
+            "section21 premise 'k_positive' cannot be dropped: the displays (10)-(12) and this "
+            "claim's mpmath route use α = 1/(2k), β = √(1 − α²), undefined at k = 0 (mpmath "
+            "raises ZeroDivisionError); proofkit's lift_bias substitutes α = 1/2 there, which "
+            "is not the paper's α, so a k = 0 instance would test a different statement")
     if drop not in (None, "separation"):
         raise ValueError(f"section21 premises: ['k_positive', 'separation']; cannot drop {drop!r}")
     probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,

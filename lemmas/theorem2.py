@@ -25,10 +25,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._linalg import certificate, lambda_min
 from lemmas.lemma5 import delta1_mp
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
-from proofkit.kernels import lambda_star
+from proofkit.kernels import h_infinity, lambda_star
 from proofkit.network import init_biased_network
 from proofkit.precision import certified_lambda_star, h_infinity_mp, lambda_min_mp
 from proofkit.problem import default_alpha, lift_bias, random_problem
@@ -182,7 +183,7 @@ def _derive_dynamics(ctx: Context) -> Outcome:
 
 def _sides(p, dps: int):
     q = lift_bias(p)
-    lhs = lambda_star(q)
+    lhs = lambda_min(h_infinity(q))  # singular H∞ (repeated points): λ* = 0, not an error
     rhs = min(default_alpha(p.k) * p.delta1_hat,
               2 * math.sqrt(1 - default_alpha(p.k) ** 2)) / (200 * p.n**2)
     with mpmath.workdps(dps):
@@ -194,7 +195,7 @@ def _sides(p, dps: int):
 def _check(instance, dps: int) -> Check:
     p = instance["problem"]
     lhs, rhs, lhs_mp, rhs_mp = _sides(p, dps)
-    cert = certified_lambda_star(lift_bias(p))
+    cert = certificate(certified_lambda_star, lift_bias(p))
     return compare(lhs, rhs, relation=">=", lhs_mp=lhs_mp, rhs_mp=rhs_mp, dps=dps,
                    detail="λ*(lifted data) against δ/(200n²), δ = min(αδ̂1, 2β)",
                    extra={"certified_lower": cert.lower, "certified": cert.certified,
@@ -207,7 +208,19 @@ def _instance(problem, m: int, seed: int):
             "t_max": 2.0, "eta": 0.02}
 
 
+def _bind(inst) -> dict:
+    """The mpmath values the check decides on, so both routes compare the same numbers."""
+    p = inst["problem"]
+    return {"lambda_star": _sides(p, 30)[2], "delta": _delta(p, 30), "n": p.n}
+
+
 def _instances(*, drop: str | None = None):
+    if drop == "k_positive":
+        raise ValueError(
+            "theorem2 premise 'k_positive' cannot be dropped: the lifted data of Sec. 2.1 use "
+            "α = 1/(2k) and β = √(1 − α²), undefined at k = 0 (for k = 0 there are no "
+            "directional derivatives to scale, and the lift with any α reduces to Theorem 1 on "
+            "(x, α)/‖(x, α)‖, which is a different statement)")
     if drop not in (None, "separation"):
         raise ValueError(f"theorem2 premises: ['k_positive', 'separation']; cannot drop {drop!r}")
     probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,
@@ -235,12 +248,7 @@ def theorem2() -> Claim:
         ),
         depends_on=("section21", "prop1", "theorem1"),
         statement=lambda: sp.Ge(lam, dl / (200 * n**2)),
-        bind=lambda inst: {
-            "lambda_star": lambda_star(lift_bias(inst["problem"])),
-            "delta": min(default_alpha(inst["problem"].k) * inst["problem"].delta1_hat,
-                         2 * math.sqrt(1 - default_alpha(inst["problem"].k) ** 2)),
-            "n": inst["problem"].n,
-        },
+        bind=_bind,
         steps=(
             Step("theorem2.lift", "Sec. 2.1, Theorem 2 (reduction)",
                  r"\text{Theorem 2 follows from the analysis of Theorem 1}", _derive_lift,

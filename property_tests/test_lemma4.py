@@ -68,3 +68,17 @@ def test_gronwall_counterexample_on_the_lemma2_event():
 def test_dropping_k_ge_1_makes_R_zero(inst):
     chk = CLAIM.check(inst, 30)
     assert chk.extra["R"] == 0.0 and not chk.holds
+
+
+@settings(database=None, max_examples=_few(3))
+@given(CLAIM.instances())
+def test_instances_satisfy_the_width_premise(inst):
+    # m is computed from λ* of the drawn problem: every premise holds on every draw
+    assert CLAIM.premises_hold(inst)
+    assert inst["m"] == inst["W"].shape[0] >= mod.required_width(inst["problem"], inst["delta"])
+
+
+@settings(database=None, max_examples=_few(3))
+@given(CLAIM.instances(drop="width"))
+def test_dropping_width_draws_narrower_networks(inst):
+    assert not CLAIM.premises[0].holds(inst) and CLAIM.premises_hold(inst, drop="width")

@@ -63,3 +63,20 @@ def test_without_commuting_the_product_is_not_even_symmetric(inst):
     if not blocks_commute(A, B, p):
         AB = block_hadamard(A, B, p)
         assert np.abs(AB - block_hadamard(B, A, p)).max() > 0
+
+
+@settings(database=None)
+@given(C.instances())
+def test_statement_agrees_with_check_off_ties(inst):
+    chk = C.check(inst, 30)
+    if not chk.extra.get("tie"):
+        assert C.statement_holds(inst) == chk.holds
+
+
+def test_dropping_psd_gives_a_counterexample():
+    # commuting blocks kept, A shifted to be indefinite: the bound fails (premise necessary)
+    from hypothesis import find
+
+    inst = find(C.instances(drop="psd"), lambda i: not C.check(i, 30).holds,
+                settings=settings(database=None, max_examples=50))
+    assert C.premises_hold(inst, drop="psd") and not C.premises[0].holds(inst)

@@ -44,3 +44,14 @@ def test_non_symmetric_matrices_too(inst):
     assert abs(np.sum(ev) - np.sum(prods)) <= tolerance(power=0.5) * scale * len(ev)
     assert abs(np.prod(ev) - np.prod(prods)) <= tolerance(power=0.5) * max(
         1.0, abs(np.prod(prods))) * len(ev)
+
+
+def test_symmetric_premise_declared_and_not_droppable():
+    import pytest
+
+    claim = get_claim("prop3")
+    inst = claim.example(n=3, d=4, k=1, seed=0)
+    assert claim.premises_hold(inst)
+    assert not claim.premises_hold(inst | {"A": inst["A"] + np.triu(np.ones_like(inst["A"]), 1)})
+    with pytest.raises(ValueError, match="symmetric"):
+        claim.instances(drop="symmetric")
