@@ -419,11 +419,14 @@ def _derive_width(ctx: Context) -> Outcome:
 
 
 def failure_events():
-    """The events whose failure probabilities add up in Sections 3.1–3.2."""
+    """The events whose failure probabilities add up in Sections 3.1–3.2.
+
+    The three Markov bounds of display 4 (ΔA, ΔBᵀ, ΔC) bound multiples of one random
+    variable, Σ_ij (1/m)Σ_r Q_ijr, so one application of Markov covers all three: one event.
+    """
     return [("Lemma 2 (λmin(H(0)) ≥ 3λ*/4; also gives Lemma 4)", _dl),
             ("Lemma 3 (‖e(0)‖ + ‖S(0)‖ bound, used for R)", _dl),
-            ("Markov for ‖ΔA‖_F", _dl), ("Markov for ‖ΔBᵀ‖_F", _dl),
-            ("Markov for ‖ΔC‖_F", _dl)]
+            ("Markov on Σ_ij (1/m)Σ_r Q_ijr (covers ‖ΔA‖_F, ‖ΔBᵀ‖_F and ‖ΔC‖_F)", _dl)]
 
 
 def _derive_failures(ctx: Context) -> Outcome:

@@ -44,12 +44,14 @@ _n, _k, _m, _g, _d, _l = sp.symbols("n k m gamma delta lambda_star", positive=Tr
 
 
 def failure_budget():
-    """SymPy: the union bound over the events the proof uses, and the width ratio m(δ/3)/m(δ)."""
-    events = {"Lemma 2 (and Lemma 4, same event)": _d, "Lemma 3 (deterministic R)": _d,
-              "Sec. 3.2 Markov": _d}
+    """SymPy: the union bound over the events the proof uses (the list of :mod:`lemmas.section32`)
+    and the width ratio m(δ/E)/m(δ) for E events."""
+    from lemmas.section32 import failure_events
+
+    events = {name: pr.subs(pr.free_symbols.pop(), _d) for name, pr in failure_events()}
     total = sum(events.values())
     m_stated = _n**6 * _k**4 * _g**2 / (_l**4 * _d**3)
-    ratio = sp.simplify(m_stated.subs(_d, _d / 3) / m_stated)
+    ratio = sp.simplify(m_stated.subs(_d, _d / len(events)) / m_stated)
     return events, total, ratio
 
 
