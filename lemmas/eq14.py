@@ -107,16 +107,24 @@ def _small(problem, W, a, m_max: int = 40):
     return W[:mm], np.sign(a[:mm]) / math.sqrt(mm)
 
 
-_RATE_CACHE: list = []  # [(instance, dps, result)]: one run_claim reuses one computation
+_RATE_CACHE: list = []  # [(key, problem, result)]: the steps and check of one run_claim share one computation
+
+
+def _rate_key(inst, dps):
+    # the values themselves, not the dict's identity: an instance edited in place (refinement)
+    # must not hit a stale entry
+    p = inst["problem"]
+    return (dps, id(p), np.asarray(inst["W"]).tobytes(), np.asarray(inst["a"]).tobytes())
 
 
 def _cached_rate(inst, dps):
-    for obj, dd, res in _RATE_CACHE:
-        if obj is inst and dd == dps:
+    key = _rate_key(inst, dps)
+    for k, _held, res in _RATE_CACHE:
+        if k == key:
             return res
     p, W, a = inst["problem"], np.asarray(inst["W"]), np.asarray(inst["a"])
     res = rate_along_gradient(p, W, a, dps)
-    _RATE_CACHE[:] = [(inst, dps, res)]
+    _RATE_CACHE[:] = [(key, p, res)]  # holding p keeps its id from being reused
     return res
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,18 +44,32 @@ def _float_out(v: float):
     return {_TAG: "float", "value": "inf" if v > 0 else "-inf"}
 
 
+def _float_report(v: float) -> float | str:
+    f = float(v)
+    return f if math.isfinite(f) else ("nan" if math.isnan(f) else ("inf" if f > 0 else "-inf"))
+
+
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, str, int, float, np.integer, np.bool_, np.floating))
+
+
+def _scalar(v: Any, float_out: Callable[[float], Any]) -> Any:
+    """A Python or NumPy scalar as plain JSON data, floats through ``float_out``."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    return float_out(v)
+
+
 def encode_value(v: Any, *, where: str = "instance") -> Any:
     """One value as JSON-able data; ``where`` names the field in error messages."""
     from .problem import SobolevProblem
 
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, (int, np.integer)) and not isinstance(v, np.bool_):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, (float, np.floating)):
-        return _float_out(v)
+    if _is_scalar(v):
+        return _scalar(v, _float_out)
     if isinstance(v, SobolevProblem):
         return {_TAG: "SobolevProblem", "data": v.to_dict()}
     if hasattr(v, "_fields") and type(v).__name__ in ("Network", "BiasedNetwork"):
@@ -190,15 +204,8 @@ def decode_instance(obj: Any, *, where: str = "instance") -> dict:
 def jsonable(v: Any) -> Any:
     """Plain JSON data for reports: NumPy scalars/arrays to Python, non-finite floats to
     the strings ``"nan"``, ``"inf"``, ``"-inf"`` (strict JSON has no such numbers)."""
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, (int, np.integer)) and not isinstance(v, np.bool_):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else ("nan" if math.isnan(f) else ("inf" if f > 0 else "-inf"))
+    if _is_scalar(v):
+        return _scalar(v, _float_report)
     if isinstance(v, np.ndarray):
         return jsonable(v.tolist())
     if isinstance(v, Mapping):

@@ -188,7 +188,7 @@ def test_instance_encoding_round_trips_bit_for_bit(x, arr, n, flag):
 
 def test_refinement_keeps_the_structure_of_an_instance():
     from proofkit.problem import random_problem
-    from proofkit.search import _parameters, _rebuild
+    from proofkit.refine import _parameters, _rebuild
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 3))

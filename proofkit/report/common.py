@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["flow_checks", "fmt", "premise_findings", "search_label", "step_counts"]
+__all__ = ["flow_checks", "fmt", "premise_findings", "search_label", "step_counts",
+           "step_tally"]
 
 
 def fmt(v: Any, digits: int = 4) -> str:
@@ -30,6 +31,13 @@ def step_counts(c: Mapping[str, Any]) -> dict[str, int]:
     for s in c.get("steps", []):
         out[s["verdict"]] = out.get(s["verdict"], 0) + 1
     return out
+
+
+def step_tally(c: Mapping[str, Any]) -> str:
+    """The claim's step counts as ``verified/loose/typo/inconclusive/error``, e.g. ``3/1/0/0/0``."""
+    n = step_counts(c)
+    return "/".join(str(n.get(v, 0)) for v in ("verified", "loose", "typo", "inconclusive",
+                                                "error"))
 
 
 def search_label(s: Mapping[str, Any]) -> str:

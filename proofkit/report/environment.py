@@ -10,10 +10,12 @@ import functools
 import platform
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["PACKAGES", "blas_info", "environment", "git_revision", "versions"]
+__all__ = ["PACKAGES", "blas_info", "environment", "git_revision", "utc_timestamp",
+           "versions"]
 
 PACKAGES = ("proofkit", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "python-flint",
             "matplotlib", "array-api-compat")
@@ -75,3 +77,8 @@ def environment() -> dict:
     return {"versions": versions(), "blas": blas_info(), "platform": platform.platform(),
             "machine": platform.machine(), "implementation": sys.implementation.name,
             "git_revision": git_revision()}
+
+
+def utc_timestamp() -> str:
+    """The time now in UTC as ISO 8601 to the second, e.g. ``2024-05-01T12:00:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -81,7 +81,7 @@ def _verdict_bars(plt, claims) -> Any:
 def _relative(check) -> float:
     if not isinstance(check, Mapping):
         return math.nan
-    from ..search import relative_slack
+    from ..trial import relative_slack
 
     return relative_slack(*(_num(check.get(k)) for k in ("lhs", "rhs", "slack")))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .common import flow_checks, fmt, premise_findings, search_label, step_counts
+from .common import flow_checks, fmt, premise_findings, search_label, step_tally
 from .texify import math, text, tt
 
 __all__ = ["render"]
@@ -64,9 +64,7 @@ def _claims_table(claims) -> list[str]:
          r"\hline Claim & Location & Verdict & Steps (v/l/t/i/e) & Instances held & Depends on \\"
          r" \hline\endhead \hline\endfoot"]
     for c in claims:
-        n = step_counts(c)
-        counts = "/".join(str(n.get(v, 0)) for v in ("verified", "loose", "typo",
-                                                      "inconclusive", "error"))
+        counts = step_tally(c)
         ch = c.get("checks", {})
         verdict = text(c["verdict"])
         if c["verdict"] == "error":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .common import flow_checks, fmt, premise_findings, search_label, step_counts
+from .common import flow_checks, fmt, premise_findings, search_label, step_tally
 
 __all__ = ["cell", "render"]
 
@@ -58,9 +58,7 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
          "Smallest slack | Depends on |",
          "|---|---|---|---|---|---|---|---|"]
     for c in claims:
-        n = step_counts(c)
-        counts = "/".join(str(n.get(v, 0)) for v in ("verified", "loose", "typo",
-                                                      "inconclusive", "error"))
+        counts = step_tally(c)
         ch = c.get("checks", {})
         verdict = f"**{c['verdict']}**" if c["verdict"] == "error" else c["verdict"]
         L.append(f"| [{c['id']}](#{c['id']}) | {cell(c['title'])} | {cell(c['location'])} | "
