@@ -19,6 +19,7 @@ weights w̃_r = (w_r, b_r):
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import mpmath
 import numpy as np
@@ -350,28 +351,39 @@ def _check(inst, dps: int) -> Check:
                           "rel_gap_mp": float(abs(lhs_mp - rhs_mp) / max(1, abs(rhs_mp)))})
 
 
-def _instance(problem, m: int, seed: int):
+def biased_instance(problem, m: int, seed: int, **extra):
+    """An instance of the biased network (10): the data and initialisation of Theorem 2."""
     net = init_biased_network(m, problem.d, seed=seed)
-    return {"problem": problem, "W": net.W, "b": net.b, "a": net.a, "m": m, "seed": seed}
+    return {"problem": problem, "W": net.W, "b": net.b, "a": net.a, "m": m, "seed": seed} | extra
+
+
+def biased_instances(claim_id: str, *, drop: str | None, why_k: str, **extra):
+    """Hypothesis instances under Assumption 2 for the Sec. 2.1 claims (section21, theorem2).
+
+    ``k_positive`` cannot be dropped (``why_k`` says why, per claim); ``separation`` can.
+    """
+    if drop == "k_positive":
+        raise ValueError(f"{claim_id} premise 'k_positive' cannot be dropped: {why_k}")
+    if drop not in (None, "separation"):
+        raise ValueError(f"{claim_id} premises: ['k_positive', 'separation']; cannot drop {drop!r}")
+    probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,
+                             drop=drop)
+    return st.builds(partial(biased_instance, **extra), probs, st.integers(5, 40),
+                     st.integers(0, 2**31 - 1))
+
+
+def biased_example(*, n: int, d: int, k: int, m: int = 200, seed: int = 0, **extra):
+    p = random_problem(max(n, 2), d, max(k, 1), separation=0.1, assumption=2, seed=seed)
+    return biased_instance(p, m, seed, **extra)
 
 
 def _instances(*, drop: str | None = None):
-    if drop == "k_positive":
-        raise ValueError(
-            "section21 premise 'k_positive' cannot be dropped: the displays (10)-(12) and this "
-            "claim's mpmath route use α = 1/(2k), β = √(1 − α²), undefined at k = 0 (mpmath "
-            "raises ZeroDivisionError); proofkit's lift_bias substitutes α = 1/2 there, which "
-            "is not the paper's α, so a k = 0 instance would test a different statement")
-    if drop not in (None, "separation"):
-        raise ValueError(f"section21 premises: ['k_positive', 'separation']; cannot drop {drop!r}")
-    probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,
-                             drop=drop)
-    return st.builds(_instance, probs, st.integers(5, 40), st.integers(0, 2**31 - 1))
-
-
-def _example(*, n: int, d: int, k: int, m: int = 200, seed: int = 0):
-    p = random_problem(max(n, 2), d, max(k, 1), separation=0.1, assumption=2, seed=seed)
-    return _instance(p, m, seed)
+    return biased_instances(
+        "section21", drop=drop,
+        why_k="the displays (10)-(12) and this claim's mpmath route use α = 1/(2k), "
+        "β = √(1 − α²), undefined at k = 0 (mpmath raises ZeroDivisionError); proofkit's "
+        "lift_bias substitutes α = 1/2 there, which is not the paper's α, so a k = 0 instance "
+        "would test a different statement")
 
 
 @claim
@@ -421,5 +433,5 @@ def section21() -> Claim:
         ),
         check=_check,
         instances=_instances,
-        example=_example,
+        example=biased_example,
     )

@@ -144,47 +144,44 @@ def _derive_entry_A(ctx: Context) -> Outcome:
     )
 
 
-def _derive_entry_B(ctx: Context) -> Outcome:
-    sharp, paper_c, worst = _entry_check(ctx, "B")
-    k = ctx.instance["problem"].k
-    gap = sum_of_squares_gap(max(k, 1), max(k + 1, 2), frob=False)
-    sos = all(term.is_nonnegative for term in sp.Add.make_args(gap))
-    holds = worst <= 1e-12
-    if not holds or not sos:
-        verdict = Verdict.ERROR
-    else:
-        verdict = Verdict.LOOSE if k >= 2 else Verdict.VERIFIED
-    return Outcome(
-        verdict,
-        r"\|[B^T(\tau_0)-B^T(0)]_{ij}\|_2 \le \frac{\|V_j^Tx_i\|_2}{m}\sum_r Q_{ijr} \le "
-        r"\frac{1}{m}\sum_r Q_{ijr}",
-        f"‖V_jᵀx_i‖² = xᵀV_jV_jᵀx ≤ ‖x_i‖² = 1 (SymPy with V_j = [e_1..e_k]: gap = {gap}, a sum "
-        f"of squares); sharp when x_i ∈ span V_j. Factor 1, not √k = {paper_c:.4g}. Instance: "
-        f"max ‖V_jᵀx_i‖ = {sharp:.6g}; paper's line holds (max gap {worst:.2e}).",
-        {"sharp_factor_instance": sharp, "paper_factor": paper_c},
-    )
+_ENTRY = {
+    # which: (Frobenius?, the derived display, the SymPy sentence, the sharp factor as a function of k)
+    "B": (False,
+          r"\|[B^T(\tau_0)-B^T(0)]_{ij}\|_2 \le \frac{\|V_j^Tx_i\|_2}{m}\sum_r Q_{ijr} \le "
+          r"\frac{1}{m}\sum_r Q_{ijr}",
+          "‖V_jᵀx_i‖² = xᵀV_jV_jᵀx ≤ ‖x_i‖² = 1 (SymPy with V_j = [e_1..e_k]: gap = {gap}, a sum "
+          "of squares); sharp when x_i ∈ span V_j. Factor 1, not √k = {paper:.4g}. Instance: "
+          "max ‖V_jᵀx_i‖ = {sharp:.6g}; paper's line holds (max gap {worst:.2e}).",
+          lambda k: 1.0),
+    "C": (True,
+          r"\|[C(\tau_0)-C(0)]_{ij}\|_F \le \frac{\|V_i^TV_j\|_F}{m}\sum_r Q_{ijr} \le "
+          r"\frac{\sqrt{k}}{m}\sum_r Q_{ijr}",
+          "‖V_iᵀV_j‖_F² ≤ ‖V_i‖_F² = k (SymPy with V_j = [e_1..e_k]: ‖V_i‖_F² − ‖V_iᵀV_j‖_F² = "
+          "{gap}, a sum of squares); sharp at V_i = V_j. Factor √k = {tight:.4g}, not "
+          "k = {paper:.4g}. Instance: max ‖V_iᵀV_j‖_F = {sharp:.6g}; paper's line holds (max "
+          "gap {worst:.2e}).",
+          math.sqrt),
+}
 
 
-def _derive_entry_C(ctx: Context) -> Outcome:
-    sharp, paper_c, worst = _entry_check(ctx, "C")
-    k = ctx.instance["problem"].k
-    gap = sum_of_squares_gap(max(k, 1), max(k + 1, 2), frob=True)
-    sos = all(term.is_nonnegative for term in sp.Add.make_args(gap))
-    holds = worst <= 1e-12
-    if not holds or not sos:
-        verdict = Verdict.ERROR
-    else:
-        verdict = Verdict.LOOSE if k >= 2 else Verdict.VERIFIED
-    return Outcome(
-        verdict,
-        r"\|[C(\tau_0)-C(0)]_{ij}\|_F \le \frac{\|V_i^TV_j\|_F}{m}\sum_r Q_{ijr} \le "
-        r"\frac{\sqrt{k}}{m}\sum_r Q_{ijr}",
-        f"‖V_iᵀV_j‖_F² ≤ ‖V_i‖_F² = k (SymPy with V_j = [e_1..e_k]: ‖V_i‖_F² − ‖V_iᵀV_j‖_F² = "
-        f"{gap}, a sum of squares); sharp at V_i = V_j. Factor √k = {math.sqrt(k):.4g}, not "
-        f"k = {paper_c:.4g}. Instance: max ‖V_iᵀV_j‖_F = {sharp:.6g}; paper's line holds (max "
-        f"gap {worst:.2e}).",
-        {"sharp_factor_instance": sharp, "paper_factor": paper_c},
-    )
+def _derive_entry(which: str):
+    frob, derived, sentence, tight_of = _ENTRY[which]
+
+    def derive(ctx: Context) -> Outcome:
+        sharp, paper_c, worst = _entry_check(ctx, which)
+        k = ctx.instance["problem"].k
+        gap = sum_of_squares_gap(max(k, 1), max(k + 1, 2), frob=frob)
+        sos = all(term.is_nonnegative for term in sp.Add.make_args(gap))
+        if worst > 1e-12 or not sos:
+            verdict = Verdict.ERROR
+        else:
+            verdict = Verdict.LOOSE if k >= 2 else Verdict.VERIFIED
+        detail = sentence.format(gap=gap, paper=paper_c, sharp=sharp, worst=worst,
+                                 tight=tight_of(k))
+        return Outcome(verdict, derived, detail,
+                       {"sharp_factor_instance": sharp, "paper_factor": paper_c})
+
+    return derive
 
 
 def _derive_flip(ctx: Context) -> Outcome:
@@ -536,10 +533,10 @@ def section32() -> Claim:
                  _derive_entry_A, ("unit",)),
             Step("section32.entry-B", "Sec. 3.2, display 1, line 2",
                  r"\|[B^T(\tau_0) - B^T(0)]_{ij}\|_2 \leq \frac{\sqrt{k}}{m} \sum_{r=1}^m Q_{ijr}",
-                 _derive_entry_B, ("unit",)),
+                 _derive_entry("B"), ("unit",)),
             Step("section32.entry-C", "Sec. 3.2, display 1, line 3",
                  r"\|[C(\tau_0) - C(0)]_{ij}\|_F \leq \frac{k}{m} \sum_{r=1}^m Q_{ijr}",
-                 _derive_entry_C, ("unit",)),
+                 _derive_entry("C"), ("unit",)),
             Step("section32.flip", "Sec. 3.2, display 2",
                  r"\mathbb{1}\{\sigma'(w_r(0)^T x_i) \neq \sigma'(w_r(\tau_0)^T x_i)\} \leq "
                  r"\mathbb{1}\{E_{i,r}\} + \mathbb{1}\{\|w_r(\tau_0) - w_r(0)\| > R\}",

@@ -23,17 +23,15 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
-from hypothesis import strategies as st
 
 from lemmas._linalg import certificate, lambda_min
 from lemmas.lemma5 import delta1_mp
+from lemmas.section21 import biased_example, biased_instances
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import h_infinity, lambda_star
-from proofkit.network import init_biased_network
 from proofkit.precision import certified_lambda_star, h_infinity_mp, lambda_min_mp
-from proofkit.problem import default_alpha, lift_bias, random_problem
-from proofkit.strategies import sobolev_problems
+from proofkit.problem import default_alpha, lift_bias
 
 
 def _delta(p, dps: int):
@@ -202,35 +200,25 @@ def _check(instance, dps: int) -> Check:
                           "certified_holds": cert.certified and cert.lower >= rhs})
 
 
-def _instance(problem, m: int, seed: int):
-    net = init_biased_network(m, problem.d, seed=seed)
-    return {"problem": problem, "W": net.W, "b": net.b, "a": net.a, "m": m, "seed": seed,
-            "t_max": 2.0, "eta": 0.02}
-
-
 def _bind(inst) -> dict:
     """The mpmath values the check decides on, so both routes compare the same numbers."""
     p = inst["problem"]
     return {"lambda_star": _sides(p, 30)[2], "delta": _delta(p, 30), "n": p.n}
 
 
+_FLOW = {"t_max": 2.0, "eta": 0.02}  # the dynamics part: GD on [0, t_max] with step eta
+
+
 def _instances(*, drop: str | None = None):
-    if drop == "k_positive":
-        raise ValueError(
-            "theorem2 premise 'k_positive' cannot be dropped: the lifted data of Sec. 2.1 use "
-            "α = 1/(2k) and β = √(1 − α²), undefined at k = 0 (for k = 0 there are no "
-            "directional derivatives to scale, and the lift with any α reduces to Theorem 1 on "
-            "(x, α)/‖(x, α)‖, which is a different statement)")
-    if drop not in (None, "separation"):
-        raise ValueError(f"theorem2 premises: ['k_positive', 'separation']; cannot drop {drop!r}")
-    probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,
-                             drop=drop)
-    return st.builds(_instance, probs, st.integers(5, 40), st.integers(0, 2**31 - 1))
+    return biased_instances(
+        "theorem2", drop=drop, **_FLOW,
+        why_k="the lifted data of Sec. 2.1 use α = 1/(2k) and β = √(1 − α²), undefined at "
+        "k = 0 (for k = 0 there are no directional derivatives to scale, and the lift with any "
+        "α reduces to Theorem 1 on (x, α)/‖(x, α)‖, which is a different statement)")
 
 
 def _example(*, n: int, d: int, k: int, m: int = 200, seed: int = 0):
-    p = random_problem(max(n, 2), d, max(k, 1), separation=0.1, assumption=2, seed=seed)
-    return _instance(p, m, seed)
+    return biased_example(n=n, d=d, k=k, m=m, seed=seed, **_FLOW)
 
 
 @claim
