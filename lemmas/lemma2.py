@@ -19,7 +19,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
-from proofkit.evidence import frequency_check
+from proofkit.evidence import failure_bind, frequency_check
 from proofkit.kernels import expected_pattern_kernel, h_infinity_monte_carlo, lambda_star
 from proofkit.kernels import point_frames as frames
 from proofkit.problem import random_problem
@@ -194,11 +194,6 @@ def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
             "seed": seed, "trials": 100}
 
 
-def _bind(inst) -> dict:
-    c = _check(inst, 30)
-    return {"P_fail": c.extra["failure_rate_interval"][0], "delta": float(inst["delta"])}
-
-
 @claim
 def lemma2() -> Claim:
     pf, dl = sp.symbols("P_fail delta", nonnegative=True)
@@ -210,7 +205,7 @@ def lemma2() -> Claim:
         premises=(Premise("width", "m ≥ 32 n(k+1) ln(n(k+1)/δ)/λ*", _width_ok),),
         depends_on=("lemma1", "theorem3"),
         statement=lambda: sp.Le(pf, dl),
-        bind=_bind,
+        bind=failure_bind(_check),
         steps=(
             Step("lemma2.mean", "App. A, proof of Lemma 2", r"\mathbb E[H(0)] = H^\infty",
                  _derive_mean),

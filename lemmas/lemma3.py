@@ -26,7 +26,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
-from proofkit.evidence import frequency_check
+from proofkit.evidence import failure_bind, frequency_check
 from proofkit.network import init_network, residuals
 from proofkit.problem import SobolevProblem, random_problem
 from proofkit.strategies import sobolev_problems
@@ -209,11 +209,6 @@ def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
             "trials": 200, "signs": "independent"}
 
 
-def _bind(inst) -> dict:
-    c = _check(inst, 30)
-    return {"P_fail": c.extra["failure_rate_interval"][0], "delta": float(inst["delta"])}
-
-
 @claim
 def lemma3() -> Claim:
     pf, dl = sp.symbols("P_fail delta", nonnegative=True)
@@ -230,7 +225,7 @@ def lemma3() -> Claim:
         ),
         depends_on=(),
         statement=lambda: sp.Le(pf, dl),
-        bind=_bind,
+        bind=failure_bind(_check),
         steps=(
             Step("lemma3.Ef2", "App. A, proof of Lemma 3, display 1",
                  r"\mathbb E[f(W,x_i)^2] = \sum_r \frac1m \mathbb E[\sigma(w_r^Tx_i)^2] \le 1",

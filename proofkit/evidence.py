@@ -17,7 +17,7 @@ import mpmath
 
 from .claims import Check
 
-__all__ = ["agree_digits", "clopper_pearson", "compare", "frequency_check"]
+__all__ = ["agree_digits", "clopper_pearson", "compare", "failure_bind", "frequency_check"]
 
 _RELATIONS = ("<=", "<", ">=", ">", "==")
 
@@ -113,3 +113,17 @@ def frequency_check(failures: int, trials: int, delta: float, *, confidence: flo
                  slack=delta - lo, ratio=hi / delta if delta > 0 else math.inf,
                  detail=detail or f"{failures}/{trials} failures; {confidence:.0%} CP interval "
                  f"[{lo:.3g}, {hi:.3g}] vs δ = {delta}", extra=ext)
+
+
+def failure_bind(check, *, dps: int = 30):
+    """``bind`` for a statement ``P_fail <= delta`` checked by :func:`frequency_check`.
+
+    ``P_fail`` is the Clopper–Pearson *lower* bound on the failure rate, the number the check
+    decides on, so the symbolic and numeric routes compare the same value.
+    """
+
+    def bind(instance) -> dict:
+        c = check(instance, dps)
+        return {"P_fail": c.extra["failure_rate_interval"][0], "delta": float(instance["delta"])}
+
+    return bind

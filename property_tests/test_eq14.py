@@ -9,13 +9,9 @@ from proofkit.claims import Context, Verdict, get_claim
 from proofkit.kernels import empirical_kernel, naive_empirical_kernel
 from proofkit.network import init_network
 from proofkit.problem import random_problem
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("eq14")
-
-
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
 
 
 @settings(database=None)
@@ -45,7 +41,7 @@ def test_fd_gram_matches_naive_kernel(inst):
     assert np.allclose(np.asarray(empirical_kernel(p, W, a)), H, atol=1e-12)
 
 
-@settings(database=None, max_examples=_few(8))
+@settings(database=None, max_examples=scaled_examples(8))
 @given(CLAIM.instances())
 def test_step_verdicts_stable(inst):
     ctx = Context(inst)
@@ -71,7 +67,7 @@ def test_k0_has_no_jump_and_k2_example_jumps():
     assert out.verdict is Verdict.ERROR and out.evidence["jump_S"] > 1e-3
 
 
-@settings(database=None, max_examples=_few(10))
+@settings(database=None, max_examples=scaled_examples(10))
 @given(CLAIM.instances(drop="no_tie"))
 def test_dropping_no_tie_makes_the_rate_undefined(inst):
     # premise necessary for the derivative to exist: at an exact tie the step declines

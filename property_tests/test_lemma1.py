@@ -9,13 +9,9 @@ from lemmas import lemma1 as mod
 from proofkit.claims import Context, Verdict, get_claim
 from proofkit.kernels import point_frames as frames
 from proofkit.network import activation_pattern
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("lemma1")
-
-
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
 
 
 @settings(database=None)
@@ -50,7 +46,7 @@ def test_hr_lambda_max_matches_explicit_omega(inst):
     assert math.isclose(best, mod.hr_lambda_max(p, W, a), rel_tol=1e-10, abs_tol=1e-14)
 
 
-@settings(database=None, max_examples=_few(10))
+@settings(database=None, max_examples=scaled_examples(10))
 @given(CLAIM.instances())
 def test_step_verdicts(inst):
     ctx = Context(inst)
@@ -64,7 +60,7 @@ def test_step_verdicts(inst):
     assert (hr.verdict is Verdict.LOOSE) == (k >= 1)
 
 
-@settings(database=None, max_examples=_few(10))
+@settings(database=None, max_examples=scaled_examples(10))
 @given(CLAIM.instances(drop="a_scale"))
 def test_dropping_a_scale_breaks_the_bound_when_a_neuron_is_active(inst):
     p, W = inst["problem"], inst["W"]

@@ -11,16 +11,12 @@ from lemmas.theorem3 import chernoff_bound
 from proofkit.claims import Context, Verdict, get_claim
 from proofkit.kernels import h_infinity, lambda_star
 from proofkit.problem import random_problem
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("lemma2")
 
 
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
-
-
-@settings(database=None, max_examples=_few(4))
+@settings(database=None, max_examples=scaled_examples(4))
 @given(CLAIM.instances())
 def test_holds_under_premises(inst):
     assert CLAIM.premises_hold(inst)

@@ -9,16 +9,12 @@ from lemmas import lemma3 as mod
 from proofkit.claims import Context, Verdict, get_claim
 from proofkit.network import directional_derivatives, forward, init_network
 from proofkit.problem import random_problem
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("lemma3")
 
 
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
-
-
-@settings(database=None, max_examples=_few(8))
+@settings(database=None, max_examples=scaled_examples(8))
 @given(CLAIM.instances())
 def test_holds_under_premises(inst):
     assert CLAIM.premises_hold(inst)
@@ -57,7 +53,7 @@ def test_step_verdicts_by_k():
         assert out["lemma3.Ef2"].verdict is Verdict.LOOSE
 
 
-@settings(database=None, max_examples=_few(5))
+@settings(database=None, max_examples=scaled_examples(5))
 @given(CLAIM.instances(drop="k_ge_1"))
 def test_dropping_k_ge_1_is_a_counterexample(inst):
     # k = 0 and y = 0: the stated bound is γ/√δ = 0 while f(W(0), x_i) ≠ 0 a.s.
@@ -65,7 +61,7 @@ def test_dropping_k_ge_1_is_a_counterexample(inst):
     assert not CLAIM.check(inst, 30).holds
 
 
-@settings(database=None, max_examples=_few(3))
+@settings(database=None, max_examples=scaled_examples(3))
 @given(CLAIM.instances(drop="signs"))
 def test_dropping_independent_signs_breaks_it(inst):
     # equal signs: E[f²] = 1/2 + (m − 1)/(2π) grows with m (m = 20000 here)

@@ -7,20 +7,16 @@ from hypothesis import given, settings
 
 from lemmas import lemma4 as mod
 from proofkit.claims import Context, Verdict, get_claim
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("lemma4")
-
-
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
 
 
 def _step(sid):
     return next(s for s in CLAIM.steps if s.id == sid)
 
 
-@settings(database=None, max_examples=_few(8))
+@settings(database=None, max_examples=scaled_examples(8))
 @given(CLAIM.instances())
 def test_radius_part_and_statement_agreement(inst):
     # the event premise holds by construction; the width premise is not required here
@@ -63,14 +59,14 @@ def test_gronwall_counterexample_on_the_lemma2_event():
     assert len(out.evidence["positive_jumps"]) >= 1
 
 
-@settings(database=None, max_examples=_few(4))
+@settings(database=None, max_examples=scaled_examples(4))
 @given(CLAIM.instances(drop="k_ge_1"))
 def test_dropping_k_ge_1_makes_R_zero(inst):
     chk = CLAIM.check(inst, 30)
     assert chk.extra["R"] == 0.0 and not chk.holds
 
 
-@settings(database=None, max_examples=_few(3))
+@settings(database=None, max_examples=scaled_examples(3))
 @given(CLAIM.instances())
 def test_instances_satisfy_the_width_premise(inst):
     # m is computed from λ* of the drawn problem: every premise holds on every draw
@@ -78,7 +74,7 @@ def test_instances_satisfy_the_width_premise(inst):
     assert inst["m"] == inst["W"].shape[0] >= mod.required_width(inst["problem"], inst["delta"])
 
 
-@settings(database=None, max_examples=_few(3))
+@settings(database=None, max_examples=scaled_examples(3))
 @given(CLAIM.instances(drop="width"))
 def test_dropping_width_draws_narrower_networks(inst):
     assert not CLAIM.premises[0].holds(inst) and CLAIM.premises_hold(inst, drop="width")

@@ -9,13 +9,9 @@ from proofkit.claims import Context, Verdict, get_claim
 from proofkit.kernels import lambda_star
 from proofkit.network import init_network
 from proofkit.problem import SobolevProblem, random_problem
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("theorem1")
-
-
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
 
 
 def test_union_spends_three_deltas():
@@ -36,7 +32,7 @@ def test_step_verdicts_on_example():
                    "theorem1.width": Verdict.TYPO}
 
 
-@settings(database=None, max_examples=_few(4))
+@settings(database=None, max_examples=scaled_examples(4))
 @given(CLAIM.instances(drop="width"))  # feasible widths: the full premise is out of reach
 def test_flow_check_and_statement_agree(inst):
     pytest.importorskip("proofkit.flow")

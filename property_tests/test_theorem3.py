@@ -6,16 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proofkit.claims import Context, Verdict, get_claim
+from proofkit.testing import scaled_examples
 
 CLAIM = get_claim("theorem3")
 
 
-def _few(n: int) -> int:
-    """n examples in the default profile; a proportional share of a larger (deep) profile."""
-    return max(n, n * settings.default.max_examples // 15)
-
-
-@settings(database=None, max_examples=_few(6))
+@settings(database=None, max_examples=scaled_examples(6))
 @given(CLAIM.instances())
 def test_holds_under_premises(inst):
     chk = CLAIM.check(inst, 30)
@@ -37,7 +33,7 @@ def test_form_step_verified():
         assert s.derive(Context(ex)).verdict is Verdict.VERIFIED
 
 
-@settings(database=None, max_examples=_few(3))
+@settings(database=None, max_examples=scaled_examples(3))
 @given(CLAIM.instances(drop="L_bound"))
 def test_dropping_the_L_bound_breaks_it(inst):
     assert not CLAIM.premises_hold(inst)
