@@ -33,8 +33,10 @@ def test_statement_agrees_with_check(inst):
 @settings(database=None)
 @given(C.instances())
 def test_lifted_data_meet_the_delta2_bound(inst):
+    # δ2(lifted) = α·δ2 ≤ α, attained (up to rounding) when a direction lies in span(x_i)
     q = lift_bias(inst["problem"])
-    assert q.delta2 <= default_alpha(q.k) and 1 - q.k * q.delta2 >= 0.5
+    tol = tolerance(factor=8)
+    assert q.delta2 <= default_alpha(q.k) + tol and 1 - q.k * q.delta2 >= 0.5 - q.k * tol
 
 
 @settings(database=None)
