@@ -34,7 +34,12 @@ def jacobian(problem, W, a) -> np.ndarray:
 
 def bench_kernel(m: int, d: int, n: int, k: int, *, repeat: int,
                  naive_repeat: int = 1) -> dict:
-    """Row 3: time(J @ J.T) / time(empirical_kernel), target ≥ 100, after checking equality."""
+    """Row 3: time of the Jacobian route (form J, then J Jᵀ) / time(empirical_kernel), target ≥ 100.
+
+    The product J Jᵀ alone, on a J formed beforehand, is reported in ``detail`` too
+    (``speedup_over_JJt_product_alone``), as is the O(N²md) ``naive_empirical_kernel``.
+    Equality of the three routes is checked before anything is timed.
+    """
     from proofkit.kernels import empirical_kernel, naive_empirical_kernel
 
     problem, W, a = gd_inputs(m, d, n, k)
@@ -44,14 +49,19 @@ def bench_kernel(m: int, d: int, n: int, k: int, *, repeat: int,
     errs = {"JJt": rel_err(J @ J.T, H), "naive_empirical_kernel": rel_err(H_naive, H)}
     for label, err in errs.items():
         check_close(f"empirical_kernel vs {label}", err, 1e-10)
+    def jacobian_route():
+        Jr = jacobian(problem, W, a)
+        return Jr @ Jr.T
+
     t = interleaved({"empirical_kernel": lambda: empirical_kernel(problem, W, a),
-                     "JJt": lambda: J @ J.T}, repeat)
+                     "JJt": lambda: J @ J.T, "jacobian_route": jacobian_route}, repeat)
     t["naive_empirical_kernel"] = interleaved(
         {"_": lambda: naive_empirical_kernel(problem, W, a)}, naive_repeat)["_"]
-    return row("empirical_kernel speed-up over J Jᵀ", t["JJt"] / t["empirical_kernel"], "x",
-               ">= 100",
+    return row("empirical_kernel speed-up over the Jacobian route (J, then J Jᵀ)",
+               t["jacobian_route"] / t["empirical_kernel"], "x", ">= 100",
                detail={"m": m, "d": d, "n": n, "k": k, "N": problem.N, "repeat": repeat,
                        "times_s": t, "jacobian_shape": list(J.shape),
+                       "speedup_over_JJt_product_alone": t["JJt"] / t["empirical_kernel"],
                        "speedup_over_naive_empirical_kernel":
                            t["naive_empirical_kernel"] / t["empirical_kernel"],
                        "rel_err": errs})

@@ -372,3 +372,22 @@ def test_biased_functions_reject_bad_alpha():
     for bad in (0.0, 1.0, -0.5):
         with pytest.raises(ValueError, match=r"alpha in \(0, 1\)"):
             pk.biased_forward(p, W, b, a, alpha=bad)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 10**9])
+def test_blocked_numpy_step_equals_the_generic_path(block):
+    # the NumPy fast path works in blocks of rows of W; the generic path (run here on
+    # array_api_strict arrays) forms the whole (m × n) pattern at once
+    import array_api_strict as xs
+
+    from proofkit.network import _loss_and_gradient_numpy
+
+    p = pk.random_problem(5, 6, 2, seed=11)
+    W, a = pk.init_network(150, 6, seed=12)
+    L, e, S, g = _loss_and_gradient_numpy(p, W, a, block=block)
+    ps = pk.SobolevProblem(*(xs.asarray(np.asarray(v)) for v in p.host()))
+    Ls, es, Ss, gs = pk.loss_and_gradient(ps, xs.asarray(W), xs.asarray(a))
+    tol = tolerance(np.float64, factor=1e3)
+    assert abs(float(L) - float(Ls)) <= tol * max(1.0, abs(float(L)))
+    for got, ref in ((e, es), (S, Ss), (g, gs)):
+        assert np.max(np.abs(got - pk.to_numpy(ref))) <= tol
