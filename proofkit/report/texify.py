@@ -165,7 +165,7 @@ def is_safe_math(s: str) -> bool:
 
 def breakable(escaped: str) -> str:
     """Allow line breaks after separators of already escaped text (long identifiers)."""
-    return re.sub(r"(\\textbackslash\{\}|/|\\_|-|\.|,|=|\})(?!\s)",
+    return re.sub(r"(\\textbackslash\{\}|/|\\_|-|\.|,|=|\}|\(|\+|\\\^\{\})(?!\s)",
                   lambda m: m.group(1) + r"\allowbreak{}", escaped)
 
 
@@ -193,7 +193,7 @@ def _unicode_to_math(s: str) -> str:
 
 
 def math(s: str) -> str:
-    """``$s$`` when :func:`is_safe_math` (after unicode symbols are turned into macros), else
+    """``\\ProofkitFit{$s$}`` when :func:`is_safe_math` (after unicode symbols become macros), else
     the string verbatim in typewriter type."""
     s = _unicode_to_math(str(s).strip())
-    return f"${s}$" if is_safe_math(s) else tt(s)
+    return f"\\ProofkitFit{{${s}$}}" if is_safe_math(s) else tt(s)
