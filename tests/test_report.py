@@ -143,8 +143,9 @@ def test_unicode_mathematics_is_converted():
 
 
 def test_math_falls_back_to_verbatim_when_unsafe():
-    assert math(r"\lambda_{\min} \le 1") == r"$\lambda_{\min} \le 1$"
-    assert math("λ ≤ 1") == r"$\lambda{} \leq{} 1$"  # unicode symbols become macros
+    # safe math is typeset, inside \ProofkitFit (shrunk to the column when wider)
+    assert math(r"\lambda_{\min} \le 1") == r"\ProofkitFit{$\lambda_{\min} \le 1$}"
+    assert math("λ ≤ 1") == r"\ProofkitFit{$\lambda{} \leq{} 1$}"  # unicode symbols become macros
     assert not is_safe_math(r"\input{x}") and is_safe_math(r"\frac{1}{2} \le x_{i}")
     for unsafe in (r"\input{/etc/passwd}", r"x_{1", r"a & b", r"\unknownmacro x", "中 ≤ 1",
                    r"\left( x"):
