@@ -160,13 +160,20 @@ def _dependency_graph(plt, claims) -> Any:
 
 
 def _flow_plot(plt, flows) -> Any | None:
-    traj = (flows.get("theorem1") or {}).get("trajectory") or {}
+    import math
+
+    flow = flows.get("theorem1") or {}
+    traj = flow.get("trajectory") or {}
     t = traj.get("times")
     if not t or "e_norm2" not in traj or "S_norm2" not in traj:
         return None
     energy = [a + b for a, b in zip(traj["e_norm2"], traj["S_norm2"], strict=True)]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.semilogy(t, [max(e, 1e-300) for e in energy], label=r"$\|e(t)\|^2+\|S(t)\|^2$")
+    lam = (flow.get("result") or {}).get("lambda_star")
+    if lam:
+        ax.semilogy(t, [energy[0] * math.exp(-lam * s) for s in t], "--", color="0.4",
+                    label=r"Theorem 1: $e^{-\lambda_* t}(\|e(0)\|^2+\|S(0)\|^2)$")
     if "lambda_min_H" in traj:
         ax2 = ax.twinx()
         ax2.plot(t, traj["lambda_min_H"], color="#f9a825", label=r"$\lambda_{\min}(H(t))$")
@@ -195,7 +202,8 @@ def draw_all(audit: Mapping[str, Any], directory: str | Path) -> list[dict]:
         ("dependencies", "Claim dependency graph; each node is coloured by the claim's "
          "verdict, arrows point from a claim to the claims that use it.", _dependency_graph,
          claims),
-        ("flow_energy", "Theorem 1 flow: residual energy and the smallest eigenvalue of H(t) "
+        ("flow_energy", "Theorem 1 flow: residual energy against the bound of Theorem 1 (dashed) and "
+         "the smallest eigenvalue of H(t) "
          "along the trajectory.", _flow_plot, audit.get("flows", {})),
     ]
     out = []
