@@ -55,3 +55,13 @@ def test_bad_check_arguments_exit_2_with_one_line(capsys, argv, needle):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
+
+
+@pytest.mark.parametrize("argv", [["nope"], ["audit", "--budget", "huge"], ["check"],
+                                  ["flow", "--m", "ten"]])
+def test_usage_errors_are_one_line_with_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error:" in err[0]
