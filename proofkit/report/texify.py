@@ -3,15 +3,16 @@
 :func:`text` escapes LaTeX's special characters and converts the unicode mathematics that
 claims use in prose (``λmin``, ``‖c‖₂``, ``X̂ᵀ``, ``≤``, ``√k·δ2``) to ``\\ensuremath``
 commands; characters with no known equivalent become ``[U+XXXX]`` rather than breaking
-the build.  :func:`math` returns ``$…$`` for a string that is safe LaTeX mathematics (ASCII,
-balanced braces, only macros from a known list) and falls back to :func:`text` otherwise,
+the build.  :func:`math` returns ``\\ProofkitFit{$…$}`` (shrunk to the line width when
+wider) for a string that is safe LaTeX mathematics (ASCII, balanced braces, only macros
+from a known list) and falls back to :func:`text` otherwise,
 so an expression typed for the paper that this file cannot vouch for is shown verbatim
 instead of failing the compile.
 
 >>> text("λ ≥ 1 − √k & 5")
 '\\\\ensuremath{\\\\lambda} \\\\ensuremath{\\\\geq} 1 \\\\ensuremath{-} \\\\ensuremath{\\\\surd}k \\\\& 5'
 >>> math(r"\\lambda_{\\min} \\ge 1 - k\\delta_2")
-'$\\\\lambda_{\\\\min} \\\\ge 1 - k\\\\delta_2$'
+'\\\\ProofkitFit{$\\\\lambda_{\\\\min} \\\\ge 1 - k\\\\delta_2$}'
 """
 
 from __future__ import annotations
