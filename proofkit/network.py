@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import arguments
 from .backend import namespace
-from .problem import SobolevProblem, default_alpha
+from .problem import SobolevProblem, _alpha, default_alpha
 
 __all__ = [
     "BiasedNetwork",
@@ -66,9 +67,9 @@ def init_network(m: int, d: int, *, seed=0, xp=None) -> Network:
     >>> W.shape, sorted(set((a * 2).tolist()))
     ((4, 3), [-1.0, 1.0])
     """
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise ValueError(f"m = {m!r}; the width must be an integer >= 1")
-    rng = _rng(seed)
+    m = arguments.integer("m", m, minimum=1, what="the width")
+    d = arguments.integer("d", d, minimum=1)
+    rng = _rng(arguments.seed(seed))
     W = rng.standard_normal((m, d))
     a = rng.choice(np.array([-1.0, 1.0]), size=m) / np.sqrt(m)
     if xp is not None:
@@ -82,12 +83,14 @@ def init_biased_network(m: int, d: int, *, seed=0, xp=None) -> BiasedNetwork:
     The draws are those of ``init_network(m, d + 1, seed=seed)`` split as ``(W, b)``, so the
     lifted unbiased network starts from the same weights.
     """
+    d = arguments.integer("d", d, minimum=1)
     Wl, a = init_network(m, d + 1, seed=seed, xp=xp)
     return BiasedNetwork(Wl[:, :d], Wl[:, d], a)
 
 
 def activation_pattern(problem: SobolevProblem, W):
     """``P[r, i] = σ'(w_rᵀ x_i) = 1{w_rᵀ x_i > 0}`` as floats, shape (m, n)."""
+    W, _ = arguments.network(problem, W, None)
     xp = namespace(W, problem.x)
     return xp.astype(W @ problem.x.T > 0, W.dtype)
 
@@ -113,31 +116,45 @@ def _directional(problem, W, aP):
 
 
 def forward(problem: SobolevProblem, W, a):
-    """Values ``f(W, x_i) = Σ_r a_r σ(w_rᵀ x_i)`` of (4), shape (n,)."""
+    """Values ``f(W, x_i) = Σ_r a_r σ(w_rᵀ x_i)`` of (4), shape (n,).
+
+    Every function here checks its arguments once (:mod:`proofkit.arguments`): ``W`` is
+    (m, d) with ``d = problem.d``, ``a`` is (m,), entries real and finite; otherwise an
+    :class:`~proofkit.errors.ArgumentError` names the argument, index and rule.
+    """
+    W, a = arguments.network(problem, W, a)
     xp, Z, aP = _pre(problem, W, a)
     return _values(xp, Z, aP)
 
 
 def directional_derivatives(problem: SobolevProblem, W, a):
     """``F̄_i = V_iᵀ ∇_x f(W, x_i)``, shape (n, k)."""
+    W, a = arguments.network(problem, W, a)
     _, _, aP = _pre(problem, W, a)
     return _directional(problem, W, aP)
 
 
 def residuals(problem: SobolevProblem, W, a):
     """Residuals (6): ``e_i = y_i − f(W, x_i)`` (n,), ``S_i = h_i − V_iᵀ∇f(W, x_i)`` (n, k)."""
+    W, a = arguments.network(problem, W, a)
     xp, Z, aP = _pre(problem, W, a)
     return problem.y - _values(xp, Z, aP), problem.h - _directional(problem, W, aP)
 
 
 def residual_vector(e, S):
     """Stack ``(e, S)`` in the paper's ordering: n values, then n blocks of k, shape (n(k+1),)."""
+    e = arguments.real_array("e", e, ndim=1, shape="(n,)")
+    S = arguments.real_array("S", S, ndim=2, shape="(n, k)")
+    if S.shape[0] != e.shape[0]:
+        raise arguments.ArgumentError(f"S has shape {tuple(S.shape)}; it must be (n, k) with "
+                                      f"n = {e.shape[0]}, the length of e")
     xp = namespace(e, S)
     return xp.concat([e, xp.reshape(S, (-1,))])
 
 
 def sobolev_loss(problem: SobolevProblem, W, a):
     """The directional Sobolev loss ``L(W) = ½‖e‖² + ½‖S‖²`` (Section 2), a scalar."""
+    W, a = arguments.network(problem, W, a)
     xp = namespace(W)
     e, S = residuals(problem, W, a)
     return 0.5 * (xp.sum(e * e) + xp.sum(S * S))
@@ -152,7 +169,8 @@ def _grad_from(problem, aP, e, S, x_scale=1.0):
 
 def loss_gradient(problem: SobolevProblem, W, a):
     """``∂L/∂W`` in closed form, shape (m, d); the gradient flow (5) is ``W' = −∂L/∂W``."""
-    return loss_and_gradient(problem, W, a)[3]
+    W, a = arguments.network(problem, W, a)
+    return _loss_and_gradient(problem, W, a)[3]
 
 
 def loss_and_gradient(problem: SobolevProblem, W, a):
@@ -161,6 +179,12 @@ def loss_and_gradient(problem: SobolevProblem, W, a):
     Work: the three (m × n × d) products ``W xᵀ``, ``Wᵀ(aP)`` and ``(aP) U`` plus O(mn)
     elementwise passes; the only (m × d) array written is the gradient itself.
     """
+    W, a = arguments.network(problem, W, a)
+    return _loss_and_gradient(problem, W, a)
+
+
+def _loss_and_gradient(problem, W, a):
+    """:func:`loss_and_gradient` without the argument checks: the GD and ODE hot loops."""
     if isinstance(W, np.ndarray) and isinstance(problem.x, np.ndarray):
         return _loss_and_gradient_numpy(problem, W, a)
     xp, Z, aP = _pre(problem, W, a)
@@ -203,9 +227,7 @@ def _loss_and_gradient_numpy(problem, W, a, block: int = _BLOCK):
 # the biased network (10), directly
 # ---------------------------------------------------------------------------------------
 def _alpha_beta(problem, alpha):
-    al = default_alpha(problem.k) if alpha is None else float(alpha)
-    if not 0.0 < al < 1.0:
-        raise ValueError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
+    al = default_alpha(problem.k) if alpha is None else _alpha(alpha)
     return al, float(np.sqrt(1.0 - al * al))
 
 
@@ -218,12 +240,14 @@ def _biased_pre(problem, W, b, a, alpha):
 
 def biased_forward(problem: SobolevProblem, W, b, a, *, alpha=None):
     """``g(W, b, x_i) = Σ_r a_r σ(α w_rᵀ x_i + β b_r)`` of (10), shape (n,)."""
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
     xp, _, _, Z, aP = _biased_pre(problem, W, b, a, alpha)
     return _values(xp, Z, aP)
 
 
 def biased_directional_derivatives(problem: SobolevProblem, W, b, a, *, alpha=None):
     """``V_iᵀ ∇_x g(W, b, x_i) = α Σ_r a_r σ'(·) V_iᵀ w_r``, shape (n, k) (not divided by α)."""
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
     _, al, _, _, aP = _biased_pre(problem, W, b, a, alpha)
     return al * _directional(problem, W, aP)
 
@@ -237,11 +261,13 @@ def _biased_residuals(problem, W, b, a, alpha):
 
 def biased_residuals(problem: SobolevProblem, W, b, a, *, alpha=None):
     """Residuals of Theorem 2: ``e_i = y_i − g(x_i)``, ``S_i = (h_i − V_iᵀ∇g(x_i))/α``."""
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
     return _biased_residuals(problem, W, b, a, alpha)[4:]
 
 
 def biased_loss(problem: SobolevProblem, W, b, a, *, alpha=None):
     """The loss (11): ``½Σ(g − y)² + ½Σ‖(V_iᵀ∇g − h_i)/α‖²``."""
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
     xp = namespace(W)
     e, S = biased_residuals(problem, W, b, a, alpha=alpha)
     return 0.5 * (xp.sum(e * e) + xp.sum(S * S))
@@ -254,11 +280,18 @@ def biased_loss_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
     ``∂S_i/∂w_r = −a_r σ'(z_ri) V_i`` (the α of ∇g cancels the 1/α), ``∂e_i/∂b_r = −a_r σ' β``,
     and ``S`` does not depend on ``b``.
     """
-    return biased_loss_and_gradient(problem, W, b, a, alpha=alpha)[3:]
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
+    return _biased_loss_and_gradient(problem, W, b, a, alpha)[3:]
 
 
 def biased_loss_and_gradient(problem: SobolevProblem, W, b, a, *, alpha=None):
     """``(L, e, S, ∂L/∂W, ∂L/∂b)`` of the loss (11) from one pass: the biased GD hot loop."""
+    W, b, a = arguments.network(problem, W, a, b, bias=True)
+    return _biased_loss_and_gradient(problem, W, b, a, alpha)
+
+
+def _biased_loss_and_gradient(problem, W, b, a, alpha=None):
+    """:func:`biased_loss_and_gradient` without the argument checks (hot loops)."""
     xp, al, be, aP, e, S = _biased_residuals(problem, W, b, a, alpha)
     loss = 0.5 * (xp.sum(e * e) + xp.sum(S * S))
     return loss, e, S, _grad_from(problem, aP, e, S, x_scale=al), -be * (aP @ e)

@@ -11,19 +11,19 @@ constants are exposed as properties.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import arguments
+from .arguments import real_array
 from .backend import namespace, to_numpy, tolerance
+from .errors import ArgumentError, ProblemError
 
 __all__ = ["ProblemError", "SobolevProblem", "from_function", "lift_bias", "random_problem"]
-
-
-class ProblemError(ValueError):
-    """Bad problem data: the message names the field, the index and the rule."""
 
 
 def _check_finite(name: str, a: np.ndarray) -> None:
@@ -84,11 +84,15 @@ class SobolevProblem:
         (standard training) is allowed.
     h : array (n, k)
         Directional derivatives ``h_i = V_i^T grad f*(x_i)``.
-    tol : float
-        Tolerance of the unit-norm and orthonormality checks (default ``sqrt(eps)``).
+    tol : float, optional
+        Tolerance of the unit-norm and orthonormality checks.  Default ``sqrt(eps)`` of the
+        coarsest float dtype of ``x`` and ``V``: 1.5e-8 for float64, 3.5e-4 for float32, so
+        float32 unit data is accepted and a truly non-unit row is still refused.
 
     Arrays keep their namespace (NumPy, CuPy, array_api_strict); validation runs on a
-    host copy.
+    host copy.  NumPy data (and nested lists of numbers, which are accepted) is stored as
+    read-only float64.  Complex, boolean, text and object arrays are refused with a
+    :class:`ProblemError` naming the field, never cast.
 
     >>> import numpy as np
     >>> p = SobolevProblem(np.eye(2), np.zeros(2), np.zeros((2, 2, 0)), np.zeros((2, 0)))
@@ -100,16 +104,28 @@ class SobolevProblem:
     y: Any
     V: Any
     h: Any
-    tol: float = field(default_factory=lambda: tolerance(power=0.5))
+    tol: float | None = None
 
     def __post_init__(self) -> None:
-        xp = namespace(self.x, self.y, self.V, self.h)
-        host = [np.asarray(to_numpy(a), dtype=float) for a in (self.x, self.y, self.V, self.h)]
+        arrays = [real_array(name, a, error=ProblemError)
+                  for name, a in zip("xyVh", (self.x, self.y, self.V, self.h), strict=True)]
+        xp = namespace(*arrays)
+        raw = [np.asarray(to_numpy(a)) for a in arrays]
+        if self.tol is None:
+            # the unit-norm and orthonormality checks follow the coarsest dtype of x and V
+            coarse = max((raw[0].dtype, raw[2].dtype), key=lambda t: np.finfo(t).eps)
+            object.__setattr__(self, "tol", tolerance(coarse, power=0.5))
+        else:
+            object.__setattr__(self, "tol", arguments.positive("tol", self.tol))
+        host = [np.asarray(a, dtype=np.float64) for a in raw]
         _validate(*host, tol=self.tol)
         if xp.__name__.endswith("numpy"):
             for name, a in zip("xyVh", host, strict=True):
                 a = np.array(a, dtype=np.float64)
                 a.setflags(write=False)
+                object.__setattr__(self, name, a)
+        else:
+            for name, a in zip("xyVh", arrays, strict=True):
                 object.__setattr__(self, name, a)
         object.__setattr__(self, "_host", tuple(host))
 
@@ -237,12 +253,22 @@ def from_function(
     >>> p.y.tolist(), p.h.tolist()
     ([1.0, 1.0], [[1.0], [1.0]])
     """
-    xh = np.asarray(to_numpy(x), dtype=float)
-    Vh = np.asarray(to_numpy(V), dtype=float)
+    for name, fn in (("f", f), ("grad", grad)):
+        if not callable(fn):
+            raise ProblemError(f"{name} is a {type(fn).__name__}; it must be a callable")
+    xh = np.asarray(to_numpy(real_array("x", x, error=ProblemError)), dtype=float)
+    Vh = np.asarray(to_numpy(real_array("V", V, error=ProblemError)), dtype=float)
     if xh.ndim != 2 or Vh.ndim != 3 or Vh.shape[:2] != xh.shape:
         raise ProblemError(f"x has shape {xh.shape} and V {Vh.shape}; need (n, d) and (n, d, k)")
-    y = np.array([float(f(xi)) for xi in xh])
-    g = np.stack([np.asarray(grad(xi), dtype=float).reshape(-1) for xi in xh])
+    y = np.empty(xh.shape[0])
+    for i, xi in enumerate(xh):
+        v = f(xi)
+        if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)) \
+                and not (isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "fiu"):
+            raise ProblemError(f"f(x[{i}]) returned {v!r}; f must return a real number")
+        y[i] = float(v)
+    g = np.stack([real_array(f"grad(x[{i}])", grad(xi), error=ProblemError).reshape(-1)
+                  for i, xi in enumerate(xh)]).astype(float)
     if g.shape != xh.shape:
         raise ProblemError(f"grad returned shape {g.shape[1:]}; it must be (d,) = ({xh.shape[1]},)")
     h = np.einsum("idk,id->ik", Vh, g)
@@ -327,14 +353,16 @@ def random_problem(
     >>> p.delta1 >= 0.5, round(float(p.vx_norms.max()), 12)
     (True, 0.1)
     """
-    for name, v in (("n", n), ("d", d), ("k", k)):
-        if not isinstance(v, (int, np.integer)) or v < (0 if name == "k" else 1):
-            raise ProblemError(f"{name} = {v!r}; it must be an integer >= {0 if name == 'k' else 1}")
-    if separation is not None and not (0 <= separation <= 2):
-        raise ProblemError(f"separation = {separation}; it must lie in [0, 2] for unit vectors")
-    if vx_norm is not None and not (0 <= vx_norm <= 1):
-        raise ProblemError(f"vx_norm = {vx_norm}; it must lie in [0, 1]")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n, d, k = (arguments.integer(name, v, minimum=0 if name == "k" else 1)
+               for name, v in (("n", n), ("d", d), ("k", k)))
+    if separation is not None:
+        separation = arguments.real("separation", separation, low=0.0, high=2.0)
+    if vx_norm is not None:
+        vx_norm = arguments.real("vx_norm", vx_norm, low=0.0, high=1.0)
+    arguments.one_of("assumption", assumption, (1, 2))
+    max_tries = arguments.integer("max_tries", max_tries, minimum=1)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+        arguments.seed(seed))
     x = _separated_points(n, d, separation or 0.0, rng, antipodal=(assumption == 1),
                           max_tries=max_tries)
     frames = []
@@ -355,6 +383,13 @@ def default_alpha(k: int) -> float:
     return 1.0 / (2 * k) if k > 0 else 0.5
 
 
+def _alpha(alpha) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
+            or not 0.0 < float(alpha) < 1.0:
+        raise ArgumentError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
+    return float(alpha)
+
+
 def lift_bias(problem: SobolevProblem, alpha: float | None = None) -> SobolevProblem:
     """The change of variables of Section 2.1.
 
@@ -367,9 +402,8 @@ def lift_bias(problem: SobolevProblem, alpha: float | None = None) -> SobolevPro
     >>> q.d, round(q.delta2, 12) <= 0.5
     (5, True)
     """
-    a = default_alpha(problem.k) if alpha is None else float(alpha)
-    if not (0.0 < a < 1.0) or not math.isfinite(a):
-        raise ProblemError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
+    arguments.problem(problem)
+    a = default_alpha(problem.k) if alpha is None else _alpha(alpha)
     beta = math.sqrt(1.0 - a * a)
     xp = namespace(problem.x)
     x, y, V, h = problem.x, problem.y, problem.V, problem.h

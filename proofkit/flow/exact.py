@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
 from .record import Event, Recorder, gram_paper, jump_at, residuals_with_pattern
 
 __all__ = ["exact_flow", "phi1"]
@@ -208,8 +209,10 @@ def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
     mode (:mod:`proofkit.flow.filippov`, DOP853 with ``rtol``/``atol``) and resumes the
     closed form when the solution leaves the surface (an ``"exit"`` event).
     """
-    if sliding not in ("stop", "filippov"):
-        raise ValueError(f"sliding = {sliding!r}; it must be 'stop' or 'filippov'")
+    arguments.one_of("sliding", sliding, ("stop", "filippov"))
+    net = arguments.net_tuple(problem, net)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times, rtol=rtol, atol=atol,
+                                  max_events=max_events)
     W = np.array(net[0], dtype=float)
     a = np.asarray(net[1], dtype=float)
     x = problem.host()[0]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import biased_loss_and_gradient, loss_and_gradient
+from .. import arguments
+from ..network import _biased_loss_and_gradient, _loss_and_gradient
 from ..problem import lift_bias
 from .record import Recorder
 
@@ -41,7 +42,10 @@ def gd_flow(problem, net, *, t_max: float, eta: float, times=None, bias=False, a
     ``bias=True`` runs the biased network (10) directly with (12): ``net`` is a
     :class:`~proofkit.network.BiasedNetwork` and the residuals are those of Theorem 2; the
     kernel H is measured on the lifted data ``lift_bias(problem)`` (Section 2.1).
+    Arguments are checked once here (at most ``arguments.MAX_STEPS`` steps), not per step.
     """
+    net = arguments.net_tuple(problem, net, bias=bias)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times, eta=eta)
     steps, idx = record_steps(t_max, eta, times, rows)
     want = set(idx.tolist())
     keep = set(idx.tolist()) if times is not None else {0, steps}
@@ -56,10 +60,10 @@ def gd_flow(problem, net, *, t_max: float, eta: float, times=None, bias=False, a
     first = None
     for j in range(steps + 1):
         if bias:
-            _, e, S, gW, gb = biased_loss_and_gradient(problem, W, b, a, alpha=alpha)
+            _, e, S, gW, gb = _biased_loss_and_gradient(problem, W, b, a, alpha)
             Wl = np.column_stack([W, b])
         else:
-            _, e, S, grad = loss_and_gradient(problem, W, a)
+            _, e, S, grad = _loss_and_gradient(problem, W, a)
             Wl = W
         if j in want:
             rec.measure(j * eta, Wl, e, S)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
 from ..kernels import h_infinity
 from ..network import residuals
 from .exact import _Segment
@@ -33,6 +34,8 @@ def linearized_flow(problem, net, *, t_max: float, times=None, rows: int = 200) 
     """Flow with H frozen at H(0): exact closed form, no activation changes."""
     from ..kernels import hat_to_paper_permutation
 
+    net = arguments.net_tuple(problem, net)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times)
     W0 = np.array(net[0], dtype=float)
     a = np.asarray(net[1], dtype=float)
     x, _, V, _ = problem.host()
@@ -61,6 +64,18 @@ def infinite_width_flow(problem, net=None, *, t_max: float, times=None, rows: in
     With ``eta`` the GD counterpart is returned instead: r_j = (I − ηH∞)^j r(0) at t = jη
     (``times`` are rounded to steps), which is what GD at infinite width does exactly.
     """
+    arguments.problem(problem)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times)
+    if eta is not None:
+        eta = arguments.positive("eta", eta)  # no step cap: (I − ηH∞)^j is a power, not a loop
+    if r0 is None:
+        net = arguments.net_tuple(problem, net)
+    else:
+        r0 = arguments.real_array("r0", r0, ndim=1, shape="(N,)")
+        if r0.shape[0] != problem.N:
+            raise arguments.ArgumentError(f"r0 has length {r0.shape[0]}; it must have length "
+                                          f"N = n(k+1) = {problem.N}")
+        arguments.finite("r0", r0)
     Hinf = np.asarray(h_infinity(problem), dtype=float)
     lam, Q = np.linalg.eigh(Hinf)
     if r0 is None:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import biased_loss_gradient, loss_gradient, residuals
+from .. import arguments
+from ..network import _biased_loss_and_gradient, _loss_and_gradient, residuals
 from ..problem import lift_bias
 from .record import Event, Recorder, jump_at, residuals_with_pattern
 
@@ -39,8 +40,11 @@ def ode_flow(problem, net, *, t_max: float, rtol=1e-8, atol=1e-10, method="DOP85
     from scipy.optimize import brentq
 
     solvers = {"DOP853": integrate.DOP853, "RK45": integrate.RK45, "RK23": integrate.RK23}
-    if method not in solvers:
-        raise ValueError(f"method = {method!r}; it must be one of {sorted(solvers)}")
+    arguments.one_of("method", method, tuple(sorted(solvers)))
+    net = arguments.net_tuple(problem, net, bias=bias)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times, rtol=rtol, atol=atol,
+                                  max_events=max_events)
+    arguments.integer("max_steps", max_steps, minimum=1)
     a = np.asarray(net[-1], dtype=float)
     if bias:
         W, b = np.array(net[0], dtype=float), np.array(net[1], dtype=float)
@@ -50,14 +54,14 @@ def ode_flow(problem, net, *, t_max: float, rtol=1e-8, atol=1e-10, method="DOP85
 
         def rhs(_t, y):
             Y = y.reshape(-1, d + 1)
-            gW, gb = biased_loss_gradient(problem, Y[:, :d], Y[:, d], a, alpha=alpha)
+            gW, gb = _biased_loss_and_gradient(problem, Y[:, :d], Y[:, d], a, alpha)[3:]
             return -np.column_stack([gW, gb]).ravel()
     else:
         lifted = problem
         y0 = np.array(net[0], dtype=float)
 
         def rhs(_t, y):
-            return -loss_gradient(problem, y.reshape(y0.shape), a).ravel()
+            return -_loss_and_gradient(problem, y.reshape(y0.shape), a)[3].ravel()
 
     x = lifted.host()[0]
     shape = y0.shape

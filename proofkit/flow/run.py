@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..errors import InputError
+from .. import arguments
 from ..problem import lift_bias
 
 __all__ = ["INTEGRATORS", "default_eta", "run_flow"]
@@ -17,6 +15,8 @@ INTEGRATORS = ("gd", "ode", "exact", "linear", "infinite")
 def default_eta(problem, net) -> float:
     """A stable GD step: ``min(0.1, 0.5/λmax(H(0)))`` (Euler is stable for η < 2/λmax)."""
     from ..kernels import empirical_kernel
+
+    net = arguments.net_tuple(problem, net)
 
     H0 = np.asarray(empirical_kernel(problem, np.asarray(net[0], float),
                                      np.asarray(net[-1], float)))
@@ -35,7 +35,7 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
         Training data (2).
     net : Network or BiasedNetwork or None
         Initial weights (9); ``None`` draws ``init_network`` (``init_biased_network`` with
-        ``bias``) of width 100 from ``seed``.
+        ``bias``) of width 100 from ``seed`` (then an integer >= 0 or a Generator).
     integrator : {"gd", "ode", "exact", "linear", "infinite"}
         Explicit Euler with step ``eta``; adaptive ``solve_ivp``-family solver (``method``,
         ``rtol``, ``atol``); the exact event-driven flow; the flow with H(0) frozen; the
@@ -60,27 +60,24 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     Returns
     -------
     Trajectory
+
+    Every argument is checked before any work (:mod:`proofkit.arguments`): a bad one raises
+    :class:`~proofkit.errors.ArgumentError` (a ``ProblemError`` and an ``InputError``) naming
+    it and the rule; GD runs at most ``arguments.MAX_STEPS`` steps.
     """
     from ..network import init_biased_network, init_network
 
-    if integrator not in INTEGRATORS:
-        raise InputError(f"integrator = {integrator!r}; it must be one of {', '.join(INTEGRATORS)}")
-    if not (isinstance(t_max, (int, float)) and math.isfinite(t_max) and t_max > 0):
-        raise InputError(f"t_max = {t_max!r}; it must be a finite number > 0")
-    if eta is not None and not (math.isfinite(eta) and eta > 0):
-        raise InputError(f"eta = {eta!r}; the GD step must be a finite number > 0")
-    if not (isinstance(max_events, (int, np.integer)) and max_events >= 1):
-        raise InputError(f"max_events = {max_events!r}; it must be an integer >= 1")
+    arguments.one_of("integrator", integrator, INTEGRATORS)
+    arguments.problem(problem)
+    arguments.one_of("bias", bias, (False, True))
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times, rtol=rtol, atol=atol,
+                                  max_events=max_events, eta=eta if integrator == "gd" else None)
+    if eta is not None:
+        arguments.positive("eta", eta)
     if net is None:
         net = (init_biased_network(100, problem.d, seed=seed) if bias
                else init_network(100, problem.d, seed=seed))
-    want = 3 if bias else 2
-    if len(net) != want:
-        raise InputError(f"net has {len(net)} arrays; bias={bias} needs {want} "
-                         f"({'W, b, a' if bias else 'W, a'})")
-    if np.shape(net[0])[1] != problem.d:
-        raise InputError(f"net W has shape {np.shape(net[0])}; it must be (m, d) with d = "
-                         f"{problem.d}")
+    net = arguments.net_tuple(problem, net, bias=bias)
     t_max = float(t_max)
     if integrator == "gd":
         from .gd import gd_flow
