@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ArgumentError, NamespaceError
+
 __all__ = [
     "cupy_available",
     "default_dtype",
@@ -32,7 +34,11 @@ def namespace(*arrays: Any):
     """
     from array_api_compat import array_namespace
 
-    return array_namespace(*[a for a in arrays if a is not None])
+    try:
+        return array_namespace(*[a for a in arrays if a is not None])
+    except TypeError as exc:
+        raise NamespaceError(f"arrays: {exc}; each must be an array of a supported namespace "
+                            "(NumPy, CuPy, array_api_strict)") from None
 
 
 def get_namespace(name: str = "numpy"):
@@ -43,12 +49,12 @@ def get_namespace(name: str = "numpy"):
         return xp
     if name == "cupy":
         if not cupy_available():
-            raise ValueError("backend 'cupy' was asked for but CuPy is not installed "
-                             "(pip install 'proofkit[gpu]')")
+            raise ArgumentError("backend 'cupy' was asked for but CuPy is not installed "
+                                "(pip install 'proofkit[gpu]')")
         import array_api_compat.cupy as xp
 
         return xp
-    raise ValueError(f"backend must be 'numpy' or 'cupy', got {name!r}")
+    raise ArgumentError(f"name: backend must be 'numpy' or 'cupy', got {name!r}")
 
 
 def cupy_available() -> bool:
@@ -71,7 +77,16 @@ def tolerance(dtype=np.float64, factor: float = 1.0, *, power: float = 1.0) -> f
     """
     name = getattr(dtype, "name", None) or str(dtype)
     name = name.split(".")[-1].strip("'>")
-    return float(factor) * float(np.finfo(np.dtype(name)).eps) ** power
+    try:
+        eps = float(np.finfo(np.dtype(name)).eps)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"dtype = {dtype!r}; it must be a real floating dtype such as "
+                            "float64 or float32") from None
+    for label, v in (("factor", factor), ("power", power)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v) or v <= 0:
+            raise ArgumentError(f"{label} = {v!r}; it must be a finite number > 0")
+    return float(factor) * eps ** power
 
 
 def to_numpy(a: Any) -> np.ndarray:

@@ -7,13 +7,17 @@
 - :class:`ArgumentError`: a :class:`ProblemError` about an argument other than the problem
   data (sizes, seeds, weights, tolerances, times, step counts).  It is also an
   :class:`InputError`, which :func:`proofkit.flow.run_flow` raised before.
+- :class:`NamespaceError`: an :class:`ArgumentError` that is also a ``TypeError``: arrays of
+  different namespaces (NumPy with CuPy, say) given together, or a non-array.
 - :class:`InputError` (a ``ValueError``): bad user input other than problem data: CLI
   options, budgets, JSON files.
+- :class:`RoundingWarning` (a ``UserWarning``): a float64 number is below its own rounding
+  level, e.g. ``kernels.lambda_star`` when ``λ* < N·eps·‖H∞‖``.
 """
 
 from __future__ import annotations
 
-__all__ = ["ArgumentError", "InputError", "ProblemError"]
+__all__ = ["ArgumentError", "InputError", "NamespaceError", "ProblemError", "RoundingWarning"]
 
 
 class ProblemError(ValueError):
@@ -33,4 +37,16 @@ class ArgumentError(ProblemError, InputError):
 
     The message names the argument, the index where relevant, and the rule, e.g.
     ``seed = -1; it must be an integer >= 0 or a numpy.random.Generator``.
+    """
+
+
+class NamespaceError(ArgumentError, TypeError):
+    """Arrays of different namespaces mixed in one call (never silently converted)."""
+
+
+class RoundingWarning(UserWarning):
+    """A float result is below its rounding level, so its digits (even its sign) may be wrong.
+
+    Raised by :func:`proofkit.kernels.lambda_star` when ``λ* < N · eps · ‖H∞‖₂``; the
+    certified enclosure of :func:`proofkit.precision.certified_lambda_star` is the remedy.
     """

@@ -16,10 +16,13 @@ Cost: O(n²m) for ``K`` plus O(N²d) for the Gram matrix, never the (N × md) Ja
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
+from . import arguments
 from .backend import namespace
+from .errors import RoundingWarning
 from .problem import SobolevProblem
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "naive_empirical_kernel",
     "pair_angles",
     "point_frames",
+    "rounding_level",
 ]
 
 
@@ -105,6 +109,7 @@ def expected_pattern_kernel(problem: SobolevProblem):
 
     θ is computed by :func:`pair_angles`, so the diagonal is exactly ½.
     """
+    arguments.problem(problem)
     return (math.pi - pair_angles(problem.x)) / (2 * math.pi)
 
 
@@ -119,6 +124,7 @@ def h_infinity(problem: SobolevProblem, *, order: str = "paper"):
     >>> h_infinity(p).tolist()
     [[0.5, 0.0], [0.0, 0.5]]
     """
+    arguments.one_of("order", order, ("paper", "hat"))
     return _assemble(problem, expected_pattern_kernel(problem), order=order)
 
 
@@ -127,6 +133,8 @@ def empirical_kernel(problem: SobolevProblem, W, a=None, *, order: str = "paper"
 
     ``a`` defaults to ``a_r² = 1/m`` (initialisation (9)); pass ``a`` to use ``a_r²``.
     """
+    W, a = arguments.network(problem, W, a)
+    arguments.one_of("order", order, ("paper", "hat"))
     xp = namespace(W, problem.x)
     m = W.shape[0]
     P = xp.astype(W @ problem.x.T > 0, W.dtype)  # (m, n)
@@ -146,6 +154,7 @@ def naive_empirical_kernel(problem: SobolevProblem, W, a=None):
 
     O(N²md): for tests and benchmarks only.
     """
+    W, a = arguments.network(problem, W, a)
     x, _, V, _ = problem.host()
     W = np.asarray(W, dtype=float)
     m = W.shape[0]
@@ -168,9 +177,12 @@ def h_infinity_monte_carlo(problem: SobolevProblem, samples: int, *, seed=0,
     Returns ``(H_hat, K_hat)`` where ``K_hat`` (n, n) is the sample mean of M(w) (entries in
     [0, 1], so Hoeffding's bound applies entrywise).
     """
-    if samples < 1:
-        raise ValueError(f"samples = {samples}; need at least 1")
-    rng = np.random.default_rng(seed)
+    arguments.problem(problem)
+    samples = arguments.integer("samples", samples, minimum=1)
+    batch = arguments.integer("batch", batch, minimum=1)
+    arguments.one_of("order", order, ("paper", "hat"))
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+        arguments.seed(seed))
     x = problem.host()[0]
     K = np.zeros((problem.n, problem.n))
     left = samples
@@ -184,12 +196,51 @@ def h_infinity_monte_carlo(problem: SobolevProblem, samples: int, *, seed=0,
     return _assemble(problem, xp.asarray(K), order=order), K
 
 
+def _square(H):
+    H = arguments.real_array("H", H, ndim=2, shape="a square (N, N) matrix")
+    if H.shape[0] != H.shape[1] or H.shape[0] < 1:
+        raise arguments.ArgumentError(f"H has shape {tuple(H.shape)}; it must be a square "
+                                      "(N, N) matrix with N >= 1")
+    arguments.finite("H", H)
+    return H
+
+
 def lambda_min(H) -> float:
     """Smallest eigenvalue of a symmetric matrix (float64, via eigh)."""
+    H = _square(H)
     xp = namespace(H)
     return float(xp.linalg.eigvalsh(H)[0])
 
 
+def rounding_level(H, eigenvalues=None) -> float:
+    """``N · eps · ‖H‖₂``: below it an eigenvalue computed in H's float dtype has no digits.
+
+    Rounding the entries of H alone moves every eigenvalue by up to ``N · eps · max|H_ij|``
+    (Weyl), and a backward-stable ``eigh`` adds ``O(N · eps · ‖H‖₂)``.
+    """
+    xp = namespace(H)
+    ev = xp.linalg.eigvalsh(H) if eigenvalues is None else eigenvalues
+    eps = float(np.finfo(np.dtype(str(H.dtype).split(".")[-1])).eps)
+    return H.shape[0] * eps * float(xp.max(xp.abs(ev)))
+
+
 def lambda_star(problem: SobolevProblem) -> float:
-    """λ* = λ_min(H∞) of Definition 1."""
-    return lambda_min(h_infinity(problem, order="hat"))
+    """λ* = λ_min(H∞) of Definition 1.
+
+    Warns with :class:`~proofkit.errors.RoundingWarning` when λ* is below the float64
+    rounding level ``N · eps · ‖H∞‖₂`` (its value then carries no correct digit, and its
+    sign may be wrong); :func:`proofkit.precision.certified_lambda_star` then gives a proved
+    enclosure and :func:`proofkit.precision.h_infinity_mp` more digits.
+    """
+    H = h_infinity(problem, order="hat")
+    xp = namespace(H)
+    ev = xp.linalg.eigvalsh(H)
+    lam = float(ev[0])
+    level = rounding_level(H, ev)
+    if lam < level:
+        warnings.warn(
+            f"lambda_star = {lam:.3e} is below the float64 rounding level N·eps·‖H∞‖ = "
+            f"{level:.3e} (N = {H.shape[0]}): its digits are not meaningful; use "
+            "proofkit.precision.certified_lambda_star for a proved enclosure",
+            RoundingWarning, stacklevel=2)
+    return lam

@@ -196,7 +196,7 @@ def test_hat_ordering_is_point_by_point_and_a_permutation_of_the_paper_ordering(
 
 def test_unknown_order_is_rejected():
     p = pk.random_problem(2, 3, 1, seed=0)
-    with pytest.raises(ValueError, match=r"order must be 'paper' or 'hat'.*'blocks'"):
+    with pytest.raises(pk.ProblemError, match=r"order = 'blocks'; it must be one of 'paper', 'hat'"):
         pk.h_infinity(p, order="blocks")
 
 

@@ -51,7 +51,8 @@ def phi1(lam, s):
     >>> float(phi1(0.0, 2.0)), round(float(phi1(1.0, 1.0)), 12)
     (2.0, 0.632120558829)
     """
-    lam, s = np.broadcast_arrays(np.asarray(lam, dtype=float), np.asarray(s, dtype=float))
+    lam, s = np.broadcast_arrays(np.asarray(arguments.real_array("lam", lam), dtype=float),
+                                 np.asarray(arguments.real_array("s", s), dtype=float))
     out = np.array(s, dtype=float)
     nz = lam != 0
     out[nz] = -np.expm1(-lam[nz] * s[nz]) / lam[nz]

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from .. import arguments
 from ..backend import tolerance
 from ..kernels import lambda_star as _lambda_star
 from ..problem import lift_bias
@@ -52,6 +53,11 @@ def check(measured, bound, times, *, strict: bool = False, rtol: float | None = 
 
 def width_required(n: int, k: int, lam: float, gamma: float, delta: float) -> dict:
     """Widths the proof of Theorem 1 asks for, with its explicit constants."""
+    n = arguments.integer("n", n, minimum=1)
+    k = arguments.integer("k", k, minimum=0)
+    lam = arguments.positive("lam", lam)
+    gamma = arguments.real("gamma", gamma, low=0.0)
+    delta = arguments.real("delta", delta, low=0.0, high=1.0, low_open=True, high_open=True)
     N = n * (k + 1)
     ke = max(k, 1)
     lemma2 = 32.0 / lam * N * math.log(N / delta)
@@ -93,12 +99,30 @@ def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     from ..network import init_network
     from .run import run_flow
 
+    _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol, max_events)
     lam = _lambda_star(problem)
     t_max = 4.0 / lam if t_max is None else float(t_max)
     net = init_network(int(m), problem.d, seed=seed)
     traj = run_flow(problem, net, integrator=integrator, t_max=t_max, eta=eta, rows=rows,
                     max_events=max_events, rtol=rtol, atol=atol)
     return _report(traj, lam, problem.n, problem.k, problem.gamma, delta, int(m), seed, t_max)
+
+
+def _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol,
+               max_events=None, alpha=None):
+    """All arguments of validate_theorem1/2, checked before λ* or any flow is computed."""
+    from .run import INTEGRATORS
+
+    arguments.problem(problem)
+    arguments.integer("m", m, minimum=1, what="the width")
+    arguments.seed(seed)
+    arguments.one_of("integrator", integrator, INTEGRATORS)
+    arguments.real("delta", delta, low=0.0, high=1.0, low_open=True, high_open=True)
+    arguments.flow_budget(t_max=1.0 if t_max is None else t_max, rows=rows, rtol=rtol,
+                          atol=atol, max_events=max_events,
+                          eta=eta if integrator == "gd" and t_max is not None else None)
+    if eta is not None:
+        arguments.positive("eta", eta)
 
 
 def _report(traj, lam, n, k, gamma, delta, m, seed, t_max):
@@ -126,8 +150,10 @@ def validate_theorem2(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     from .run import run_flow
 
     if integrator not in ("gd", "ode"):
-        raise ValueError(f"integrator = {integrator!r}; Theorem 2's direct run needs 'gd' or "
-                         "'ode' (the others go through the lifting anyway)")
+        raise arguments.ArgumentError(
+            f"integrator = {integrator!r}; Theorem 2's direct run needs 'gd' or 'ode' (the "
+            "others go through the lifting anyway)")
+    _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol)
     lifted = lift_bias(problem, alpha)
     lam = _lambda_star(lifted)
     t_max = 4.0 / lam if t_max is None else float(t_max)
