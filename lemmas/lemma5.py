@@ -46,24 +46,20 @@ def delta1_mp(x: np.ndarray, dps: int, *, antipodal: bool = True):
 
 
 def arb_pattern_kernel(problem, *, prec: int = 128):
-    """E[M] as an ``arb_mat`` (balls around (π − acos ρ_ij)/(2π)) for certification."""
+    """E[M] as an ``arb_mat`` (balls around (π − θ_ij)/(2π), θ_ij by 2·atan2 of differences)."""
     import flint
 
-    from proofkit.precision import _acos_cos
+    from proofkit.angles import arb_pair_angles
 
-    x = problem.host()[0]
     n = problem.n
     with flint.ctx.workprec(prec):
-        Xa = flint.arb_mat(x.tolist())
-        g = Xa * Xa.transpose()
+        theta = arb_pair_angles(problem.host()[0], prec=prec)
         pi = flint.arb.pi()
-        norms = [g[i, i].sqrt() for i in range(n)]
         rows = [[None] * n for _ in range(n)]
         for i in range(n):
             rows[i][i] = flint.arb(1) / 2
             for j in range(i):
-                theta = _acos_cos(g[i, j] / (norms[i] * norms[j]))
-                rows[i][j] = rows[j][i] = (pi - theta) / (2 * pi)
+                rows[i][j] = rows[j][i] = (pi - theta[i][j]) / (2 * pi)
         return flint.arb_mat(rows)
 
 

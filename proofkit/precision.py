@@ -4,10 +4,14 @@ Two kinds of numbers live here:
 
 - mpmath values at a chosen ``dps`` (scoped with ``mpmath.workdps``): the kernel E[M] of
   Definition 3, H∞ of Definition 1 and λmin by ``mpmath.eigsy``.  They are accurate, not proved.
-- *certified* lower bounds on λmin of a symmetric matrix, proved by ball arithmetic
-  (python-flint's ``arb``).  :func:`certified_lambda_star` builds H∞ itself in ``arb`` from the
-  float64 data (inner products, ``acos``, π and the Gram blocks are all balls), so the bound
-  covers the rounding of the kernel as well as that of the eigen-solver.
+- *certified* enclosures ``lower ≤ λmin ≤ upper`` of a symmetric matrix, proved by ball
+  arithmetic (python-flint's ``arb``).  :func:`certified_lambda_star` builds H∞ itself in
+  ``arb`` from the float64 data (angles, π and the Gram blocks are all balls), so the
+  enclosure covers the rounding of the kernel as well as that of the eigen-solver.
+
+Angles, in mpmath and in arb, are 2·atan2 of the differences (:mod:`proofkit.angles`), as in
+the float64 route, never ``acos`` of a cosine: nearly parallel or antipodal points keep all
+their digits.
 
 Certificate (method ``"ostrowski"``, the default).  Let ``Q`` be the float64 eigenvectors of
 ``mid(H)`` (any matrix works: ``Q`` only has to be nonsingular).  In ball arithmetic compute
@@ -16,6 +20,13 @@ Certificate (method ``"ostrowski"``, the default).  Let ``Q`` be the float64 eig
 ``λ_k(QᵀHQ) = θ_k λ_k(H)`` with ``θ_k ∈ [λmin(QᵀQ), λmax(QᵀQ)] ⊂ [1 − φ, 1 + φ]``, then gives
 ``λmin(H) ≥ g/(1 + φ)`` when ``g ≥ 0`` and ``λmin(H) ≥ g/(1 − φ)`` when ``g < 0`` (needs φ < 1).
 Everything heavy is an ``arb_mat`` product in C: N = 200 takes well under a second.
+
+Upper end and tight lower end.  With ``v`` the float64 eigenvector of λmin, the Rayleigh
+quotient ``ρ = vᵀHv/vᵀv`` (in arb) proves ``λmin ≤ ρ``.  When the first Gershgorin disc of
+``QᵀHQ`` is disjoint from the others, they prove ``λ₂(H) ≥ β`` (Ostrowski as above), and
+Kato–Temple, ``λmin ≥ ρ − ‖Hv − ρv‖²/(‖v‖²(β − ρ))`` for β > ρ, gives a lower end whose
+error is quadratic in the eigenvector's: the enclosure is then tight even when λmin is far
+below ``N·eps·‖H‖``.  The larger of the two lower ends is reported.
 
 Method ``"ldlt"`` is the textbook alternative, kept as an independent route: an ``LDLᵀ``
 factorisation of ``H − μI`` in ball arithmetic whose pivots are all certainly positive proves
@@ -37,9 +48,13 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
+from . import arguments
+from .enclosure import _down, _mid_numpy, _up
+
 __all__ = [
     "CertifiedBound",
     "arb_h_infinity",
+    "certified_lambda_star_enclosure",
     "certified_lambda_min_lower",
     "certified_lambda_star",
     "expected_pattern_kernel_mp",
@@ -50,11 +65,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CertifiedBound:
-    """A lower bound on a smallest eigenvalue.
+    """A proved enclosure ``lower ≤ λmin ≤ upper`` of a smallest eigenvalue.
 
     ``certified`` is True only when ``lower ≤ λmin`` was *proved* by ball arithmetic; then
-    ``lower`` is a float rounded towards −∞.  ``method`` names the certificate and ``detail``
-    says what was proved (or why the proof failed); ``seconds`` is the wall time.
+    ``lower`` is a float rounded towards −∞.  ``upper`` is a float rounded towards +∞ with
+    ``λmin ≤ upper`` proved (a Rayleigh quotient in arb), or ``inf`` when none was proved.
+    ``method`` names the certificate and ``detail`` says what was proved (or why the proof
+    failed); ``seconds`` is the wall time.
     """
 
     lower: float
@@ -62,6 +79,17 @@ class CertifiedBound:
     method: str
     detail: str
     seconds: float = 0.0
+    upper: float = math.inf
+
+    @property
+    def enclosure(self) -> tuple[float, float]:
+        """``(lower, upper)``: both ends proved when ``certified`` (``upper`` may be inf)."""
+        return self.lower, self.upper
+
+    @property
+    def width(self) -> float:
+        """``upper − lower`` (inf when either end is missing)."""
+        return self.upper - self.lower
 
     @property
     def positive(self) -> bool:
@@ -69,8 +97,8 @@ class CertifiedBound:
         return self.certified and self.lower > 0
 
     def to_dict(self) -> dict:
-        return {"lower": self.lower, "certified": self.certified, "method": self.method,
-                "detail": self.detail, "seconds": self.seconds}
+        return {"lower": self.lower, "upper": self.upper, "certified": self.certified,
+                "method": self.method, "detail": self.detail, "seconds": self.seconds}
 
 
 # ---------------------------------------------------------------------------------------
@@ -88,28 +116,29 @@ def mp_array(a) -> np.ndarray:
 
 
 def expected_pattern_kernel_mp(problem, dps: int = 30) -> mpmath.matrix:
-    """E[M] of Definition 3 at ``dps`` digits: ``(π − arccos ρ_ij)/(2π)``, ρ_ij the cosine.
+    """E[M] of Definition 3 at ``dps`` digits: ``(π − θ_ij)/(2π)``.
 
-    The cosine is computed from the stored float64 points (exact inputs), so the value is the
-    expectation for the data as stored, even if their norms deviate from 1 in the last bits.
+    θ_ij is the angle between the stored float64 points (exact inputs), taken as 2·atan2 of
+    the differences (:func:`proofkit.angles.pair_angles_mp`), so the value is the
+    expectation for the data as stored, accurate at every gap, even if the norms deviate
+    from 1 in the last bits.
 
     >>> from proofkit.problem import random_problem
     >>> K = expected_pattern_kernel_mp(random_problem(2, 3, 0, seed=0), dps=20)
     >>> mpmath.nstr(K[0, 0], 5)
     '0.5'
     """
-    x = problem.host()[0]
+    from .angles import pair_angles_mp
+
+    arguments.problem(problem)
+    dps = arguments.integer("dps", dps, minimum=1, maximum=arguments.MAX_DPS)
     n = problem.n
     with mpmath.workdps(dps):
-        X = [[mpmath.mpf(float(v)) for v in row] for row in x]
-        norms = [mpmath.sqrt(mpmath.fsum(v * v for v in row)) for row in X]
+        th = pair_angles_mp(problem.host()[0], dps)
         K = mpmath.matrix(n, n)
         for i in range(n):
-            K[i, i] = mpmath.mpf(1) / 2
-            for j in range(i):
-                rho = mpmath.fsum(a * b for a, b in zip(X[i], X[j], strict=True))
-                rho = max(mpmath.mpf(-1), min(mpmath.mpf(1), rho / (norms[i] * norms[j])))
-                K[i, j] = K[j, i] = (mpmath.pi - mpmath.acos(rho)) / (2 * mpmath.pi)
+            for j in range(n):
+                K[i, j] = (mpmath.pi - th[i, j]) / (2 * mpmath.pi)
         return K
 
 
@@ -117,6 +146,9 @@ def h_infinity_mp(problem, dps: int = 30, *, order: str = "hat") -> mpmath.matri
     """H∞ of Definition 1 at ``dps`` digits, (N, N); ``order`` as in ``kernels.h_infinity``."""
     from .kernels import hat_to_paper_permutation
 
+    arguments.problem(problem)
+    dps = arguments.integer("dps", dps, minimum=1, maximum=arguments.MAX_DPS)
+    arguments.one_of("order", order, ("paper", "hat"))
     n, k = problem.n, problem.k
     F = _frames_host(problem)
     N = n * (k + 1)
@@ -143,6 +175,11 @@ def h_infinity_mp(problem, dps: int = 30, *, order: str = "hat") -> mpmath.matri
 
 def lambda_min_mp(H, dps: int = 30):
     """Smallest eigenvalue of a symmetric matrix (numpy or mpmath) by ``mpmath.eigsy``."""
+    dps = arguments.integer("dps", dps, minimum=1, maximum=arguments.MAX_DPS)
+    if not isinstance(H, mpmath.matrix):
+        from .kernels import _square
+
+        H = _square(H)
     with mpmath.workdps(dps):
         M = H if isinstance(H, mpmath.matrix) else mpmath.matrix(np.asarray(H).tolist())
         return min(mpmath.eigsy(M, eigvals_only=True))
@@ -151,99 +188,53 @@ def lambda_min_mp(H, dps: int = 30):
 # ---------------------------------------------------------------------------------------
 # ball arithmetic
 # ---------------------------------------------------------------------------------------
-def _down(a) -> float:
-    """A float ≤ every point of the arb ball ``a``."""
-    lo = float(a.lower().mid())
-    return math.nextafter(lo, -math.inf)
-
-
-def _up(a) -> float:
-    hi = float(a.upper().mid())
-    return math.nextafter(hi, math.inf)
-
-
 def _to_arb_mat(H):
     import flint
 
     if isinstance(H, flint.arb_mat):
         return H
-    A = np.asarray(H, dtype=float)
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"H has shape {A.shape}; it must be a square (N, N) matrix")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("H has non-finite entries; a certificate needs finite ones")
-    return flint.arb_mat(A.tolist())
+    from .kernels import _square
 
-
-def _mid_numpy(M) -> np.ndarray:
-    return np.array([[float(v.mid()) for v in row] for row in M.tolist()])
-
-
-def _acos_cos(rho):
-    """acos over a cosine ball intersected with [−1, 1] (acos is decreasing: use the endpoints).
-
-    Endpoints are exact ``arb`` values, so ±1 (parallel or antipodal points) give exactly 0 or π
-    instead of the NaN a ball straddling ±1 would give.
-    """
-    import flint
-
-    one = flint.arb(1)
-    lo, hi = rho.lower(), rho.upper()
-    lo = -one if lo < -one else lo
-    hi = one if hi > one else hi
-    if hi < lo:  # cannot happen for a ball that contains a true cosine
-        raise ValueError("cosine ball lies outside [-1, 1]")
-    return hi.acos().union(lo.acos())
+    return flint.arb_mat(np.asarray(_square(H), dtype=float).tolist())  # real, finite, square
 
 
 def arb_h_infinity(problem, *, prec: int = 128):
     """H∞ (hat ordering) as an ``arb_mat`` built from the float64 data in ball arithmetic.
 
-    Entry (i(k+1)+c, j(k+1)+c') is ``K_ij · (X̂_iᵀX̂_j)_{cc'}`` with
-    ``K_ij = (π − acos ρ_ij)/(2π)``, ``ρ_ij = x_iᵀx_j/(‖x_i‖‖x_j‖)``, ``K_ii = 1/2``.
+    Entry (i(k+1)+c, j(k+1)+c') is ``K_ij · (X̂_iᵀX̂_j)_{cc'}`` with ``K_ij = (π − θ_ij)/(2π)``,
+    θ_ij the angle between the stored points as an arb ball
+    (:func:`proofkit.angles.arb_pair_angles`, 2·atan2 of the differences), ``K_ii = 1/2``.
     """
     import flint
 
+    from .angles import arb_pair_angles
+
+    arguments.problem(problem)
+    prec = arguments.integer("prec", prec, minimum=53, maximum=65_536)
     n, k = problem.n, problem.k
     F = _frames_host(problem)
     rows = [F[i][:, c] for i in range(n) for c in range(k + 1)]
     with flint.ctx.workprec(prec):
         Fa = flint.arb_mat(np.array(rows).tolist())
         G = Fa * Fa.transpose()
-        x = flint.arb_mat(problem.host()[0].tolist())
-        gx = x * x.transpose()
+        theta = arb_pair_angles(problem.host()[0], prec=prec)
         pi = flint.arb.pi()
-        norms = [gx[i, i].sqrt() for i in range(n)]
         K = [[None] * n for _ in range(n)]
         half = flint.arb(1) / 2
         for i in range(n):
             K[i][i] = half
             for j in range(i):
-                theta = _acos_cos(gx[i, j] / (norms[i] * norms[j]))
-                K[i][j] = K[j][i] = (pi - theta) / (2 * pi)
+                K[i][j] = K[j][i] = (pi - theta[i][j]) / (2 * pi)
         N = n * (k + 1)
         s = k + 1
         return flint.arb_mat([[K[p // s][q // s] * G[p, q] for q in range(N)] for p in range(N)])
 
 
-def _gershgorin_lower(G) -> tuple:
-    """Proved lower bound (arb) of λmin(G) and the ∞-norm bound of G − diag(G)."""
+def _ostrowski(A, prec: int) -> tuple[float, float, bool, str]:
+    """``(lower, upper, certified, detail)``: Gershgorin–Ostrowski, Kato–Temple, Rayleigh."""
     import flint
 
-    rows = G.tolist()
-    lowest = None
-    for i, row in enumerate(rows):
-        off = flint.arb(0)
-        for j, v in enumerate(row):
-            if j != i:
-                off += abs(v)
-        b = row[i] - off
-        lowest = b if lowest is None or _down(b) < _down(lowest) else lowest
-    return lowest
-
-
-def _ostrowski(A, prec: int) -> tuple[float, bool, str]:
-    import flint
+    from .enclosure import gershgorin, kato_temple_lower, rayleigh
 
     N = A.nrows()
     with flint.ctx.workprec(prec):
@@ -253,20 +244,27 @@ def _ostrowski(A, prec: int) -> tuple[float, bool, str]:
         Qt = Qa.transpose()
         G = Qt * A * Qa
         F = Qt * Qa - flint.arb_mat(N, N, [1 if i == j else 0 for i in range(N) for j in range(N)])
-        g = _gershgorin_lower(G)
+        lows, highs = gershgorin(G)
+        g = min(lows, key=_down)
         phi = max((_up(sum((abs(v) for v in row), flint.arb(0))) for row in F.tolist()),
                   default=0.0)
+        rho, eps2 = rayleigh(A, Q[:, 0])
+        upper = _up(rho)
         if not phi < 1:
-            return -math.inf, False, f"QᵀQ − I has ∞-norm {phi:.3g} ≥ 1: Q too far from orthogonal"
+            return -math.inf, upper, False, (
+                f"QᵀQ − I has ∞-norm {phi:.3g} ≥ 1: Q too far from orthogonal")
         gl = _down(g)
         if gl >= 0:
             lam = g / (1 + flint.arb(phi))
         else:
             lam = g / (1 - flint.arb(phi))
-        return _down(lam), True, (
+        lower = _down(lam)
+        kt, why = kato_temple_lower(rho, eps2, lows, highs, phi)
+        return max(lower, kt), upper, True, (
             f"Gershgorin on QᵀHQ (Q = float64 eigenvectors) gives λmin(QᵀHQ) ≥ {gl:.17g}; "
             f"‖QᵀQ − I‖ ≤ {phi:.3g}; Ostrowski: λmin(H) ≥ {gl:.6g}/(1 {'+' if gl >= 0 else '−'} "
-            f"{phi:.3g}) (ball arithmetic at {prec} bits)")
+            f"{phi:.3g}) = {lower:.17g}; {why}{f' = {kt:.17g}' if kt > -math.inf else ''}; "
+            f"Rayleigh quotient: λmin(H) ≤ {upper:.17g} (ball arithmetic at {prec} bits)")
 
 
 def _ldlt_positive(A, mu: float) -> tuple[bool, str]:
@@ -326,25 +324,33 @@ def certified_lambda_min_lower(H, *, prec: int = 128, method: str = "ostrowski",
     """
     import flint
 
+    from .enclosure import rayleigh
+
     if method not in ("ostrowski", "ldlt"):
-        raise ValueError(f"method={method!r}; it must be 'ostrowski' or 'ldlt'")
+        raise arguments.ArgumentError(f"method={method!r}; it must be 'ostrowski' or 'ldlt'")
+    prec = arguments.integer("prec", prec, minimum=53, maximum=65_536)
+    max_halvings = arguments.integer("max_halvings", max_halvings, minimum=0)
     t0 = time.perf_counter()
     with flint.ctx.workprec(prec):
         A = _to_arb_mat(H)
     if A.nrows() == 0:
-        raise ValueError("H is empty; λmin of a 0 × 0 matrix is undefined")
+        raise arguments.ArgumentError("H is empty; λmin of a 0 × 0 matrix is undefined")
     if method == "ostrowski":
         last = ""
         for p in (prec, 2 * prec):
-            lower, ok, detail = _ostrowski(A, p)
+            lower, upper, ok, detail = _ostrowski(A, p)
             if ok:
-                return CertifiedBound(lower, True, "ostrowski", detail, time.perf_counter() - t0)
+                return CertifiedBound(lower, True, "ostrowski", detail, time.perf_counter() - t0,
+                                      upper)
             last = detail
         return CertifiedBound(-math.inf, False, "ostrowski", "certificate failed: " + last,
-                              time.perf_counter() - t0)
+                              time.perf_counter() - t0, upper)
+    Hm = _mid_numpy(A)
+    ev, Q = np.linalg.eigh((Hm + Hm.T) / 2)
+    with flint.ctx.workprec(prec):
+        upper = _up(rayleigh(A, Q[:, 0])[0])
     if lam_float is None:
-        Hm = _mid_numpy(A)
-        lam_float = float(np.linalg.eigvalsh((Hm + Hm.T) / 2)[0])
+        lam_float = float(ev[0])
     scale = max(1.0, abs(lam_float))
     gap = 64 * np.finfo(float).eps * A.nrows() * scale
     reasons = []
@@ -354,23 +360,39 @@ def certified_lambda_min_lower(H, *, prec: int = 128, method: str = "ostrowski",
             ok, why = _ldlt_positive(A, mu)
         if ok:
             return CertifiedBound(math.nextafter(mu, -math.inf), True, "ldlt",
-                                  f"H − μI ≻ 0 proved for μ = {mu:.17g}: {why}",
-                                  time.perf_counter() - t0)
+                                  f"H − μI ≻ 0 proved for μ = {mu:.17g}: {why}; Rayleigh "
+                                  f"quotient: λmin(H) ≤ {upper:.17g}",
+                                  time.perf_counter() - t0, upper)
         reasons.append(f"μ = {mu:.6g}: {why}")
         gap *= 10
     return CertifiedBound(-math.inf, False, "ldlt", "certificate failed: " + "; ".join(reasons[-2:]),
-                          time.perf_counter() - t0)
+                          time.perf_counter() - t0, upper)
 
 
 def certified_lambda_star(problem, *, prec: int = 128, method: str = "ostrowski"
                           ) -> CertifiedBound:
-    """Proved lower bound on λ* = λmin(H∞) with H∞ built in ball arithmetic from the data.
+    """Proved enclosure ``lower ≤ λ* = λmin(H∞) ≤ upper``, H∞ built in ball arithmetic from the data.
 
-    The hat ordering is used (a permutation of the paper's ordering: same eigenvalues).
+    ``lower`` is the proved lower bound it always was; ``upper`` (a Rayleigh quotient in arb)
+    completes the two-sided enclosure.  The hat ordering is used (a permutation of the
+    paper's ordering: same eigenvalues).
     """
     t0 = time.perf_counter()
     A = arb_h_infinity(problem, prec=prec)
     b = certified_lambda_min_lower(A, prec=prec, method=method)
     return CertifiedBound(b.lower, b.certified, b.method,
-                          "H∞ entries in arb (acos, π, Gram blocks as balls); " + b.detail,
-                          time.perf_counter() - t0)
+                          "H∞ entries in arb (angles by 2·atan2 of differences, π, Gram blocks as "
+                          "balls); " + b.detail, time.perf_counter() - t0, b.upper)
+
+
+def certified_lambda_star_enclosure(problem, *, prec: int = 128) -> tuple[float, float]:
+    """``(lo, hi)`` with ``lo ≤ λ* ≤ hi`` proved by ball arithmetic (``lo = -inf`` when no
+    lower bound was proved: never a guess).
+
+    >>> from proofkit.problem import random_problem
+    >>> lo, hi = certified_lambda_star_enclosure(random_problem(3, 4, 1, separation=0.3, seed=0))
+    >>> 0 < lo <= hi and (hi - lo) < 1e-12 * hi
+    True
+    """
+    b = certified_lambda_star(problem, prec=prec)
+    return (b.lower if b.certified else -math.inf), b.upper

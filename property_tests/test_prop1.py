@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 from lemmas.prop1 import block_identity
 from proofkit.backend import tolerance
 from proofkit.claims import Context, Verdict, get_claim
-from proofkit.kernels import expected_pattern_kernel, h_infinity, lambda_star
+from proofkit.errors import RoundingWarning
+from proofkit.kernels import expected_pattern_kernel, h_infinity, lambda_star, rounding_level
 from proofkit.problem import SobolevProblem, frame_with_overlap
 
 C = get_claim("prop1")
@@ -64,7 +67,17 @@ def test_delta2_premise_needed_frames_containing_x_make_H_singular():
     s = math.sqrt(0.5)
     p = _problem([[1, 0, 0], [0, s, s]], [[1.0], [0.0]])
     assert not C.premises_hold({"problem": p})
-    assert lambda_star(p) < 1e-12
+    with pytest.warns(RoundingWarning, match="below the float64 rounding level"):
+        assert lambda_star(p) < 1e-12  # singular: float64 λ* is rounding noise, and says so
+
+
+def _lambda_star_checked(p):
+    """Float64 λ*, which warns exactly when it lies below its rounding level N·eps·‖H∞‖."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RoundingWarning)
+        lam = lambda_star(p)
+    assert bool(caught) == (lam < rounding_level(np.asarray(h_infinity(p, order="hat"))))
+    return lam
 
 
 @settings(database=None)
@@ -75,7 +88,7 @@ def test_without_delta2_the_sqrt_k_chain_still_bounds(inst):
     p = inst["problem"]
     lam_M = float(np.linalg.eigvalsh(np.asarray(expected_pattern_kernel(p)))[0])
     chain = lam_M * (1 - float(np.max(p.vx_norms)))
-    assert lambda_star(p) >= chain - tolerance(power=0.5)
+    assert _lambda_star_checked(p) >= chain - tolerance(power=0.5)
 
 
 @settings(database=None)
@@ -83,4 +96,4 @@ def test_without_delta2_the_sqrt_k_chain_still_bounds(inst):
 def test_without_separation_collisions_make_lambda_star_vanish(inst):
     p = inst["problem"]
     if p.delta1_hat < 1e-8:  # two (nearly) equal points: H∞ (nearly) singular
-        assert lambda_star(p) < 1e-6
+        assert _lambda_star_checked(p) < 1e-6
