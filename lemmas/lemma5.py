@@ -46,21 +46,13 @@ def delta1_mp(x: np.ndarray, dps: int, *, antipodal: bool = True):
 
 
 def arb_pattern_kernel(problem, *, prec: int = 128):
-    """E[M] as an ``arb_mat`` (balls around (π − θ_ij)/(2π), θ_ij by 2·atan2 of differences)."""
+    """E[M] as an ``arb_mat`` (balls around (π − θ_ij)/(2π), θ_ij by atan2 of differences)."""
     import flint
 
-    from proofkit.angles import arb_pair_angles
+    from proofkit.angles import arb_orthant_kernel
 
-    n = problem.n
     with flint.ctx.workprec(prec):
-        theta = arb_pair_angles(problem.host()[0], prec=prec)
-        pi = flint.arb.pi()
-        rows = [[None] * n for _ in range(n)]
-        for i in range(n):
-            rows[i][i] = flint.arb(1) / 2
-            for j in range(i):
-                rows[i][j] = rows[j][i] = (pi - theta[i][j]) / (2 * pi)
-        return flint.arb_mat(rows)
+        return flint.arb_mat(arb_orthant_kernel(problem.host()[0], prec=prec))
 
 
 def _sides(problem, dps: int):

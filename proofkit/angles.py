@@ -8,11 +8,14 @@ for stored points whose norms differ from 1 in the last bits.  With A = ‖x_i�
     B x_i ∓ A x_j = B (x_i ∓ x_j) ∓ x_j (A − B),   A − B = (x_i − x_j)·(x_i + x_j) / (A + B),
 
 so both vectors are formed from the differences x_i ∓ x_j of the stored floats (exact at
-these precisions) and no quantity of size 1 is subtracted from another.  θ then has relative
-accuracy ~10^−dps at every gap, nearly parallel or nearly antipodal, where
-acos(x_iᵀx_j/(AB)) keeps only ~dps − 2·log10(1/gap) digits (none at dps = 30, gap = 1e−15).
-For unit vectors (A = B = 1) it is exactly 2·atan2(‖x_i − x_j‖, ‖x_i + x_j‖), and it is the
-angle between the directions of the stored points, which is what E[M] of Definition 3 needs.
+these precisions) and no quantity of size 1 is subtracted from another.  For unit vectors
+(A = B = 1) it is exactly 2·atan2(‖x_i − x_j‖, ‖x_i + x_j‖); in general it is the angle
+between the directions of the stored points, which is what E[M] of Definition 3 needs.
+
+The kernel entry is taken from the complementary angle, ``(π − θ)/(2π) =
+atan2(‖B x_i + A x_j‖, ‖B x_i − A x_j‖)/π``, so it keeps its relative accuracy (~10^−dps)
+for nearly antipodal points too, where ``π − θ`` would cancel.  acos(x_iᵀx_j/(AB)) keeps
+only ~dps − 2·log10(1/gap) digits (none at dps = 30, gap = 1e−15).
 """
 
 from __future__ import annotations
@@ -20,7 +23,22 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-__all__ = ["arb_pair_angles", "pair_angles_mp"]
+__all__ = ["arb_orthant_kernel", "orthant_kernel_mp", "pair_angles_mp"]
+
+
+def _mp_pairs(x, dps: int, value) -> mpmath.matrix:
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    with mpmath.workdps(dps):
+        X = [[mpmath.mpf(float(v)) for v in row] for row in x]
+        norms = [mpmath.sqrt(mpmath.fsum(v * v for v in row)) for row in X]
+        out = mpmath.matrix(n, n)
+        for i in range(n):
+            out[i, i] = value(mpmath.mpf(0), mpmath.mpf(1))
+            for j in range(i):
+                out[i, j] = out[j, i] = value(*_minus_plus(X[i], X[j], norms[i], norms[j],
+                                                           mpmath.fsum, mpmath.sqrt))
+        return out
 
 
 def pair_angles_mp(x, dps: int = 30) -> mpmath.matrix:
@@ -31,33 +49,35 @@ def pair_angles_mp(x, dps: int = 30) -> mpmath.matrix:
     >>> mpmath.nstr(th[0, 1], 20)
     '1.0e-15'
     """
-    x = np.asarray(x, dtype=float)
-    n = x.shape[0]
-    with mpmath.workdps(dps):
-        X = [[mpmath.mpf(float(v)) for v in row] for row in x]
-        norms = [mpmath.sqrt(mpmath.fsum(v * v for v in row)) for row in X]
-        th = mpmath.matrix(n, n)
-        for i in range(n):
-            for j in range(i):
-                th[i, j] = th[j, i] = _angle(X[i], X[j], norms[i], norms[j], mpmath.fsum,
-                                             mpmath.sqrt, mpmath.atan2)
-        return th
+    return _mp_pairs(x, dps, lambda m, p: 2 * mpmath.atan2(m, p))
 
 
-def _angle(a, b, A, B, total, sqrt, atan2):
+def orthant_kernel_mp(x, dps: int = 30) -> mpmath.matrix:
+    """E[M]_ij = P(wᵀx_i > 0, wᵀx_j > 0) = (π − θ_ij)/(2π) at ``dps`` digits, (n, n).
+
+    >>> import numpy as np
+    >>> K = orthant_kernel_mp(np.array([[1.0, 0.0], [-1.0, 1e-15]]), dps=30)
+    >>> mpmath.nstr(K[0, 1] * 2 * mpmath.pi, 20), mpmath.nstr(K[1, 1], 5)
+    ('1.0e-15', '0.5')
+    """
+    return _mp_pairs(x, dps, lambda m, p: mpmath.atan2(p, m) / mpmath.pi)
+
+
+def _minus_plus(a, b, A, B, total, sqrt):
+    """``(‖B a − A b‖, ‖B a + A b‖)`` from the differences a ∓ b (see the module docstring)."""
     dm = [u - v for u, v in zip(a, b, strict=True)]
     dp = [u + v for u, v in zip(a, b, strict=True)]
     c = total(u * v for u, v in zip(dm, dp, strict=True)) / (A + B)  # A − B, no cancellation
     um = [B * u - c * v for u, v in zip(dm, b, strict=True)]  # B a − A b
     up = [B * u + c * v for u, v in zip(dp, b, strict=True)]  # B a + A b
-    return 2 * atan2(sqrt(total(u * u for u in um)), sqrt(total(u * u for u in up)))
+    return sqrt(total(u * u for u in um)), sqrt(total(u * u for u in up))
 
 
-def arb_pair_angles(x, *, prec: int = 128) -> list[list]:
-    """θ_ij as ``arb`` balls that provably contain the angle between the stored points.
+def arb_orthant_kernel(x, *, prec: int = 128) -> list[list]:
+    """E[M]_ij as ``arb`` balls that provably contain ``(π − θ_ij)/(2π)`` for the stored points.
 
-    Same formula as :func:`pair_angles_mp`; a sum of squares whose ball reaches below 0 is
-    clipped to its non-negative part before the square root (the true value is ≥ 0).
+    Same formula as :func:`orthant_kernel_mp`; a sum of squares whose ball reaches below 0
+    is clipped to its non-negative part before the square root (the true value is ≥ 0).
     """
     import flint
 
@@ -76,9 +96,10 @@ def arb_pair_angles(x, *, prec: int = 128) -> list[list]:
     with flint.ctx.workprec(prec):
         X = [[flint.arb(float(v)) for v in row] for row in x]
         norms = [sqrt(total(v * v for v in row)) for row in X]
-        th = [[zero] * n for _ in range(n)]
+        pi = flint.arb.pi()
+        K = [[flint.arb(1) / 2 if i == j else None for j in range(n)] for i in range(n)]
         for i in range(n):
             for j in range(i):
-                th[i][j] = th[j][i] = _angle(X[i], X[j], norms[i], norms[j], total, sqrt,
-                                             flint.arb.atan2)
-        return th
+                m, p = _minus_plus(X[i], X[j], norms[i], norms[j], total, sqrt)
+                K[i][j] = K[j][i] = flint.arb.atan2(p, m) / pi
+        return K

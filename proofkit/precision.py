@@ -54,9 +54,9 @@ from .enclosure import _down, _mid_numpy, _up
 __all__ = [
     "CertifiedBound",
     "arb_h_infinity",
-    "certified_lambda_star_enclosure",
     "certified_lambda_min_lower",
     "certified_lambda_star",
+    "certified_lambda_star_enclosure",
     "expected_pattern_kernel_mp",
     "h_infinity_mp",
     "lambda_min_mp",
@@ -118,28 +118,21 @@ def mp_array(a) -> np.ndarray:
 def expected_pattern_kernel_mp(problem, dps: int = 30) -> mpmath.matrix:
     """E[M] of Definition 3 at ``dps`` digits: ``(π − θ_ij)/(2π)``.
 
-    θ_ij is the angle between the stored float64 points (exact inputs), taken as 2·atan2 of
-    the differences (:func:`proofkit.angles.pair_angles_mp`), so the value is the
-    expectation for the data as stored, accurate at every gap, even if the norms deviate
-    from 1 in the last bits.
+    θ_ij is the angle between the stored float64 points (exact inputs), taken by atan2 of
+    the differences (:func:`proofkit.angles.orthant_kernel_mp`), so the value is the
+    expectation for the data as stored, with ~dps correct digits at every gap (nearly
+    parallel or antipodal), even if the norms deviate from 1 in the last bits.
 
     >>> from proofkit.problem import random_problem
     >>> K = expected_pattern_kernel_mp(random_problem(2, 3, 0, seed=0), dps=20)
     >>> mpmath.nstr(K[0, 0], 5)
     '0.5'
     """
-    from .angles import pair_angles_mp
+    from .angles import orthant_kernel_mp
 
     arguments.problem(problem)
     dps = arguments.integer("dps", dps, minimum=1, maximum=arguments.MAX_DPS)
-    n = problem.n
-    with mpmath.workdps(dps):
-        th = pair_angles_mp(problem.host()[0], dps)
-        K = mpmath.matrix(n, n)
-        for i in range(n):
-            for j in range(n):
-                K[i, j] = (mpmath.pi - th[i, j]) / (2 * mpmath.pi)
-        return K
+    return orthant_kernel_mp(problem.host()[0], dps)
 
 
 def h_infinity_mp(problem, dps: int = 30, *, order: str = "hat") -> mpmath.matrix:
@@ -202,12 +195,12 @@ def arb_h_infinity(problem, *, prec: int = 128):
     """H∞ (hat ordering) as an ``arb_mat`` built from the float64 data in ball arithmetic.
 
     Entry (i(k+1)+c, j(k+1)+c') is ``K_ij · (X̂_iᵀX̂_j)_{cc'}`` with ``K_ij = (π − θ_ij)/(2π)``,
-    θ_ij the angle between the stored points as an arb ball
-    (:func:`proofkit.angles.arb_pair_angles`, 2·atan2 of the differences), ``K_ii = 1/2``.
+    θ_ij the angle between the stored points, as arb balls
+    (:func:`proofkit.angles.arb_orthant_kernel`, atan2 of the differences), ``K_ii = 1/2``.
     """
     import flint
 
-    from .angles import arb_pair_angles
+    from .angles import arb_orthant_kernel
 
     arguments.problem(problem)
     prec = arguments.integer("prec", prec, minimum=53, maximum=65_536)
@@ -217,14 +210,7 @@ def arb_h_infinity(problem, *, prec: int = 128):
     with flint.ctx.workprec(prec):
         Fa = flint.arb_mat(np.array(rows).tolist())
         G = Fa * Fa.transpose()
-        theta = arb_pair_angles(problem.host()[0], prec=prec)
-        pi = flint.arb.pi()
-        K = [[None] * n for _ in range(n)]
-        half = flint.arb(1) / 2
-        for i in range(n):
-            K[i][i] = half
-            for j in range(i):
-                K[i][j] = K[j][i] = (pi - theta[i][j]) / (2 * pi)
+        K = arb_orthant_kernel(problem.host()[0], prec=prec)
         N = n * (k + 1)
         s = k + 1
         return flint.arb_mat([[K[p // s][q // s] * G[p, q] for q in range(N)] for p in range(N)])

@@ -263,8 +263,9 @@ def from_function(
     y = np.empty(xh.shape[0])
     for i, xi in enumerate(xh):
         v = f(xi)
-        if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)) \
-                and not (isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "fiu"):
+        scalar = isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "fiu"
+        if isinstance(v, bool) or not (isinstance(v, (numbers.Real, np.floating, np.integer))
+                                       or scalar):
             raise ProblemError(f"f(x[{i}]) returned {v!r}; f must return a real number")
         y[i] = float(v)
     g = np.stack([real_array(f"grad(x[{i}])", grad(xi), error=ProblemError).reshape(-1)
