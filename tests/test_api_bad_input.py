@@ -118,6 +118,8 @@ CASES = [
      r"^a has length 1"),
     # --- kernels ---------------------------------------------------------------------------
     ("empirical_kernel", lambda: pk.empirical_kernel(P, _set(W, (2, 2), math.nan)), r"^W\[2, 2\] is nan"),
+    ("empirical_kernel", lambda: pk.empirical_kernel(P, W[:0]),  # m = 0 gave a NaN kernel
+     r"^W has shape \(0, 5\); the width m must be >= 1"),
     ("empirical_kernel", lambda: pk.empirical_kernel(P, W, A, order="blocks"),
      r"^order = 'blocks'; it must be one of 'paper', 'hat'"),
     ("naive_empirical_kernel", lambda: pk.naive_empirical_kernel(P, W, A[:2]), r"^a has length 2"),

@@ -131,3 +131,16 @@ def test_float64_lambda_star_warns_below_its_rounding_level():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RoundingWarning)
         assert lambda_star(problem(pair(1e-3, False, False))) > 1e-4  # well above: no warning
+
+
+@pytest.mark.parametrize("method", ["ostrowski", "ldlt"])
+def test_two_sided_enclosure_on_random_problems(method):
+    from proofkit.problem import random_problem
+
+    for seed in range(3):
+        p = random_problem(5, 4, 1, separation=0.2, seed=seed)
+        lam = lambda_min_mp(h_infinity_mp(p, REF_DPS), REF_DPS)
+        b = certified_lambda_star(p, method=method)
+        assert b.certified and mpmath.mpf(b.lower) <= lam <= mpmath.mpf(b.upper)
+        assert b.enclosure == (b.lower, b.upper) and b.to_dict()["upper"] == b.upper
+        assert b.width <= (1e-12 if method == "ostrowski" else 1e-9) * float(lam)
