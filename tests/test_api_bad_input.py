@@ -278,3 +278,11 @@ def test_float32_frames_are_checked_with_float32_tolerances():
     V32[3, :, 1] = V32[3, :, 0]
     with pytest.raises(pk.ProblemError, match=r"^V\[3\] has columns 0,1.*orthonormal"):
         pk.SobolevProblem(x32, y32, V32, h32)
+
+
+def test_default_t_max_needs_a_positive_lambda_star():
+    x = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])  # equal points: H∞ singular, λ* = 0
+    p = pk.SobolevProblem(x, np.array([1.0, -1.0]), np.zeros((2, 3, 0)), np.zeros((2, 0)))
+    with pytest.warns(pk.errors.RoundingWarning), \
+            pytest.raises(pk.ProblemError, match=r"^t_max = None defaults to 4/λ\*, but λ\* = "):
+        fl.validate_theorem1(p, 10, 0)

@@ -101,7 +101,7 @@ def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=No
 
     _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol, max_events)
     lam = _lambda_star(problem)
-    t_max = 4.0 / lam if t_max is None else float(t_max)
+    t_max = _default_t_max(lam, t_max)
     net = init_network(int(m), problem.d, seed=seed)
     traj = run_flow(problem, net, integrator=integrator, t_max=t_max, eta=eta, rows=rows,
                     max_events=max_events, rtol=rtol, atol=atol)
@@ -123,6 +123,16 @@ def _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol
                           eta=eta if integrator == "gd" and t_max is not None else None)
     if eta is not None:
         arguments.positive("eta", eta)
+
+
+def _default_t_max(lam: float, t_max) -> float:
+    """``t_max`` as given, or 4/λ* (needs λ* > 0: a singular H∞ has no such time scale)."""
+    if t_max is not None:
+        return float(t_max)
+    if not lam > 0:
+        raise arguments.ArgumentError(f"t_max = None defaults to 4/λ*, but λ* = {lam:.3g} is not "
+                                      "> 0 on this problem; pass t_max explicitly")
+    return 4.0 / lam
 
 
 def _report(traj, lam, n, k, gamma, delta, m, seed, t_max):
@@ -156,7 +166,7 @@ def validate_theorem2(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol)
     lifted = lift_bias(problem, alpha)
     lam = _lambda_star(lifted)
-    t_max = 4.0 / lam if t_max is None else float(t_max)
+    t_max = _default_t_max(lam, t_max)
     net = init_biased_network(int(m), problem.d, seed=seed)
     W, b, a = net
     kw = {"integrator": integrator, "t_max": t_max, "eta": eta, "rows": rows, "rtol": rtol,
