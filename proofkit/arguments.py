@@ -38,6 +38,7 @@ __all__ = [
     "MAX_DPS",
     "MAX_ROWS",
     "MAX_STEPS",
+    "alpha",
     "finite",
     "flow_budget",
     "integer",
@@ -112,6 +113,13 @@ def real(name: str, v: Any, *, low: float | None = None, high: float | None = No
 def positive(name: str, v: Any) -> float:
     """A finite number ``> 0`` (step sizes, times, tolerances)."""
     return real(name, v, low=0.0, low_open=True)
+
+
+def alpha(v: Any) -> float:
+    """The α of Section 2.1's lifting, a number in (0, 1)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0.0 < float(v) < 1.0:
+        raise ArgumentError(f"alpha = {_show(v)}; Section 2.1 needs alpha in (0, 1)")
+    return float(v)
 
 
 def seed(v: Any, name: str = "seed"):

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import arguments
 from .backend import namespace
-from .problem import SobolevProblem, _alpha, default_alpha
+from .problem import SobolevProblem, default_alpha
 
 __all__ = [
     "BiasedNetwork",
@@ -227,7 +227,7 @@ def _loss_and_gradient_numpy(problem, W, a, block: int = _BLOCK):
 # the biased network (10), directly
 # ---------------------------------------------------------------------------------------
 def _alpha_beta(problem, alpha):
-    al = default_alpha(problem.k) if alpha is None else _alpha(alpha)
+    al = default_alpha(problem.k) if alpha is None else arguments.alpha(alpha)
     return al, float(np.sqrt(1.0 - al * al))
 
 

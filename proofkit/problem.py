@@ -11,7 +11,6 @@ constants are exposed as properties.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import arguments
-from .arguments import real_array
 from .backend import namespace, to_numpy, tolerance
-from .errors import ArgumentError, ProblemError
+from .errors import ProblemError
 
 __all__ = ["ProblemError", "SobolevProblem", "from_function", "lift_bias", "random_problem"]
 
@@ -107,12 +105,11 @@ class SobolevProblem:
     tol: float | None = None
 
     def __post_init__(self) -> None:
-        arrays = [real_array(name, a, error=ProblemError)
+        arrays = [arguments.real_array(name, a, error=ProblemError)
                   for name, a in zip("xyVh", (self.x, self.y, self.V, self.h), strict=True)]
         xp = namespace(*arrays)
         raw = [np.asarray(to_numpy(a)) for a in arrays]
-        if self.tol is None:
-            # the unit-norm and orthonormality checks follow the coarsest dtype of x and V
+        if self.tol is None:  # the checks follow the coarsest dtype of x and V
             coarse = max((raw[0].dtype, raw[2].dtype), key=lambda t: np.finfo(t).eps)
             object.__setattr__(self, "tol", tolerance(coarse, power=0.5))
         else:
@@ -123,9 +120,6 @@ class SobolevProblem:
             for name, a in zip("xyVh", host, strict=True):
                 a = np.array(a, dtype=np.float64)
                 a.setflags(write=False)
-                object.__setattr__(self, name, a)
-        else:
-            for name, a in zip("xyVh", arrays, strict=True):
                 object.__setattr__(self, name, a)
         object.__setattr__(self, "_host", tuple(host))
 
@@ -256,19 +250,14 @@ def from_function(
     for name, fn in (("f", f), ("grad", grad)):
         if not callable(fn):
             raise ProblemError(f"{name} is a {type(fn).__name__}; it must be a callable")
-    xh = np.asarray(to_numpy(real_array("x", x, error=ProblemError)), dtype=float)
-    Vh = np.asarray(to_numpy(real_array("V", V, error=ProblemError)), dtype=float)
+    xh, Vh = (np.asarray(to_numpy(arguments.real_array(nm, v, error=ProblemError)), dtype=float)
+              for nm, v in (("x", x), ("V", V)))
     if xh.ndim != 2 or Vh.ndim != 3 or Vh.shape[:2] != xh.shape:
         raise ProblemError(f"x has shape {xh.shape} and V {Vh.shape}; need (n, d) and (n, d, k)")
-    y = np.empty(xh.shape[0])
-    for i, xi in enumerate(xh):
-        v = f(xi)
-        scalar = isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "fiu"
-        if isinstance(v, bool) or not (isinstance(v, (numbers.Real, np.floating, np.integer))
-                                       or scalar):
-            raise ProblemError(f"f(x[{i}]) returned {v!r}; f must return a real number")
-        y[i] = float(v)
-    g = np.stack([real_array(f"grad(x[{i}])", grad(xi), error=ProblemError).reshape(-1)
+    ys = (f(xi) for xi in xh)  # each a real number (a 0-d array is unwrapped)
+    y = np.array([arguments.real(f"f(x[{i}])", v.item() if np.ndim(v) == 0 and hasattr(v, "item")
+                                 else v) for i, v in enumerate(ys)])
+    g = np.stack([arguments.real_array(f"grad(x[{i}])", grad(xi), error=ProblemError).reshape(-1)
                   for i, xi in enumerate(xh)]).astype(float)
     if g.shape != xh.shape:
         raise ProblemError(f"grad returned shape {g.shape[1:]}; it must be (d,) = ({xh.shape[1]},)")
@@ -362,8 +351,7 @@ def random_problem(
         vx_norm = arguments.real("vx_norm", vx_norm, low=0.0, high=1.0)
     arguments.one_of("assumption", assumption, (1, 2))
     max_tries = arguments.integer("max_tries", max_tries, minimum=1)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
-        arguments.seed(seed))
+    rng = np.random.default_rng(arguments.seed(seed))  # a Generator is returned unchanged
     x = _separated_points(n, d, separation or 0.0, rng, antipodal=(assumption == 1),
                           max_tries=max_tries)
     frames = []
@@ -384,13 +372,6 @@ def default_alpha(k: int) -> float:
     return 1.0 / (2 * k) if k > 0 else 0.5
 
 
-def _alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
-            or not 0.0 < float(alpha) < 1.0:
-        raise ArgumentError(f"alpha = {alpha!r}; Section 2.1 needs alpha in (0, 1)")
-    return float(alpha)
-
-
 def lift_bias(problem: SobolevProblem, alpha: float | None = None) -> SobolevProblem:
     """The change of variables of Section 2.1.
 
@@ -404,7 +385,7 @@ def lift_bias(problem: SobolevProblem, alpha: float | None = None) -> SobolevPro
     (5, True)
     """
     arguments.problem(problem)
-    a = default_alpha(problem.k) if alpha is None else _alpha(alpha)
+    a = default_alpha(problem.k) if alpha is None else arguments.alpha(alpha)
     beta = math.sqrt(1.0 - a * a)
     xp = namespace(problem.x)
     x, y, V, h = problem.x, problem.y, problem.V, problem.h
