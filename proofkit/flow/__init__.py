@@ -5,6 +5,7 @@ Facade only: imports and ``__all__``.
 
 from .exact import exact_flow, phi1
 from .gd import gd_flow
+from .limit import crossing_flux, limit_flow
 from .linear import infinite_width_flow, linearized_flow
 from .ode import ode_flow
 from .record import Event, Trajectory
@@ -18,7 +19,9 @@ __all__ = [
     "default_eta",
     "exact_flow",
     "gd_flow",
+    "crossing_flux",
     "infinite_width_flow",
+    "limit_flow",
     "linearized_flow",
     "ode_flow",
     "phi1",
