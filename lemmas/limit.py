@@ -25,6 +25,7 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from lemmas import _limit_math as lm
@@ -299,8 +300,11 @@ def _inst(draw, drop):
     if draw(st.booleans()):  # a close pair: the hard place
         eps = draw(st.floats(1e-3, 0.5))
         u = np.array(draw(st.lists(fl, min_size=d, max_size=d))) + np.eye(1, d, 1)[0]
+        assume(np.linalg.norm(x[0]) > 1e-6 and np.linalg.norm(u) > 1e-6)
         x[1] = x[0] / np.linalg.norm(x[0]) + eps * u / np.linalg.norm(u)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    assume(bool(np.all(norms > 1e-6)))
+    x /= norms
     V = np.empty((n, d, k))
     for i in range(n):
         j = draw(st.integers(0, n - 1).filter(lambda q, i=i: q != i))
@@ -311,10 +315,7 @@ def _inst(draw, drop):
     y = np.array(draw(st.lists(fl, min_size=n, max_size=n)))
     h = np.array(draw(st.lists(fl, min_size=n * k, max_size=n * k))).reshape(n, k)
     p = SobolevProblem(x, y, V, h)
-    if p.delta1 < 1e-6 or not (np.any(y) or np.any(h)):
-        from hypothesis import assume
-
-        assume(False)
+    assume(p.delta1 >= 1e-6 and bool(np.any(y) or np.any(h)))
     return {"problem": p}
 
 
@@ -369,3 +370,33 @@ def theorem1_limit() -> Claim:
         instances=_instances,
         example=_example,
     )
+
+
+def targeted_search(max_examples: int = 200, seed: int = 0):
+    """Drive the float64 margin down over the claim's instances (premises held) with
+    ``hypothesis.target``, without stopping at the first failure (``proofkit search`` stops
+    there and shrinks towards a simple, barely failing instance).
+
+    Returns ``(instance, margin, evaluations)`` for the smallest margin seen.
+    """
+    import hypothesis
+    from hypothesis import Phase
+
+    from proofkit.trial import quiet_settings
+
+    best: list = [math.inf, None]
+    count = [0]
+
+    def body(inst):
+        p = inst["problem"]
+        assume(p.satisfies_assumption1())
+        mu = limit_margin(p)["margin"]
+        count[0] += 1
+        hypothesis.target(-mu, label="negative margin")
+        if mu < best[0]:
+            best[:] = [mu, inst]
+
+    cfg = quiet_settings(max_examples=max_examples, database=None, derandomize=False,
+                         phases=(Phase.generate, Phase.target))
+    cfg(hypothesis.seed(seed)(hypothesis.given(_inst(None))(body)))()
+    return best[1], best[0], count[0]

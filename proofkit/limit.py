@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .backend import namespace
+from .backend import namespace, to_numpy
 from .kernels import h_infinity, hat_to_paper_permutation
 from .problem import ProblemError, SobolevProblem
 
@@ -34,7 +34,7 @@ __all__ = ["crossing_drift", "drift_vectors", "limit_generator", "limit_margin"]
 
 
 def _check_pairs(s, n: int) -> None:
-    s = np.asarray(s, dtype=float)
+    s = np.asarray(to_numpy(s), dtype=float)
     off = ~np.eye(n, dtype=bool)
     bad = np.argwhere(off & (s <= 0.0))
     if bad.size:

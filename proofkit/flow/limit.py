@@ -84,8 +84,9 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
 
     Each change of σ'(w_rᵀx_i) between two steps adds ``−direction · a_r V_iᵀw_r`` (w_r at the
     midpoint of the step) to S_i; neurons that chatter on a surface add their back-and-forth
-    jumps, which is how GD realises Filippov's θ.  Returns ``flux`` (n, k), the number of
-    ``flips`` and the initial residual ``r0`` (paper ordering).
+    jumps, which is how GD realises Filippov's θ.  Returns ``flux`` (n, k), its standard
+    error ``flux_se`` (the root sum of squares of each pair's net jump over t: the pairs cross
+    independently, each O(1/√m)), the number of ``flips`` and the initial residual ``r0``.
     """
     from ..network import loss_and_gradient
 
@@ -94,6 +95,7 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
     x, _, V, _ = problem.host()
     P = W @ x.T > 0
     dS = np.zeros((problem.n, problem.k))
+    per_pair = np.zeros((W.shape[0], problem.n, problem.k))  # net jump of each pair (r, i)
     flips = 0
     r0 = None
     for _ in range(max(1, int(round(t / eta)))):
@@ -108,7 +110,10 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
             Wm = (W[rr] + Wn[rr]) / 2
             jump = -(sign * a[rr])[:, None] * np.einsum("qd,qdk->qk", Wm, V[ii])
             np.add.at(dS, ii, jump)
+            np.add.at(per_pair, (rr, ii), jump)
             flips += int(rr.size)
         W, P = Wn, Pn
     steps = max(1, int(round(t / eta)))
-    return {"flux": dS / (steps * eta), "flips": flips, "r0": r0, "t": steps * eta}
+    tt = steps * eta
+    se = np.sqrt(np.sum(per_pair ** 2, axis=0)) / tt
+    return {"flux": dS / tt, "flux_se": se, "flips": flips, "r0": r0, "t": tt}
