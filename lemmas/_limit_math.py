@@ -1,4 +1,4 @@
-"""SymPy derivations behind the crossing drift (claim ``theorem1_limit``, :mod:`lemmas.limit`).
+"""SymPy derivations behind the crossing drift (claim ``theorem1_limit``, :mod:`lemmas.theorem1_limit`).
 
 Each function returns SymPy objects that the claim's steps compare with the formula used in
 :mod:`proofkit.limit`; nothing here is numeric.

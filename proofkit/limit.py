@@ -5,7 +5,7 @@ residual S_i also jumps each time a pre-activation z_ri = w_rᵀx_i changes sign
 V_iᵀ∇f(x_i) = Σ_r a_r σ'(z_ri) V_iᵀw_r gains ``direction · a_r V_iᵀw_r``.  About √m neurons cross
 per unit time, each jump is O(1/√m), and their sum is an O(1) drift that survives m → ∞.
 Conditioning the Gaussian initialisation (9) on the surface wᵀx_i = 0 (write w = z x_i + w_⊥)
-gives, for j ≠ i (derivation: the claim ``theorem1_limit``, :mod:`lemmas.limit`),
+gives, for j ≠ i (derivation: the claim ``theorem1_limit``, :mod:`lemmas.theorem1_limit`),
 
     D_ij = g_ij ⊗ [ρ_ij, x_iᵀV_j]         (a k × (k+1) block acting on r_j = (e_j, S_j)),
     g_ij = E[δ(wᵀx_i) 1{wᵀx_j > 0} V_iᵀw] = (V_iᵀx_j − ρ_ij V_iᵀx_i) / (2π √(1 − ρ_ij²)),

@@ -163,8 +163,7 @@ def certified_limit_margin(problem, *, prec: int = 128) -> dict:
     """
     from .kernels import h_infinity
     from .limit import limit_generator
-    from .precision import (_mid_numpy, arb_h_infinity, certified_lambda_min_lower,
-                            certified_lambda_star)
+    from .precision import _mid_numpy, arb_h_infinity, certified_lambda_min_lower, certified_lambda_star
 
     G = np.asarray(limit_generator(problem, order="hat"), dtype=float)
     w, Q = np.linalg.eigh((G + G.T) / 2)

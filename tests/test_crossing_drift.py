@@ -134,7 +134,7 @@ def test_slab_monte_carlo_matches_g():
 
 
 def test_conditional_monte_carlo_and_quadrature():
-    from lemmas.limit import monte_carlo_drift, quadrature_g
+    from lemmas.theorem1_limit import monte_carlo_drift, quadrature_g
 
     p = pk.random_problem(4, 5, 2, seed=5)
     r = np.random.default_rng(1).standard_normal(p.N)

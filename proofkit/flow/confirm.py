@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 
@@ -88,14 +87,14 @@ def confirm(problem, v, *, m: int = 100_000, seeds=(0, 1), eta_factors=(1.0, 0.2
 
 
 def write_limit_counterexample(out, *, max_examples: int = 300, seed: int = 0, dps: int = 30):
-    """Targeted search (:func:`lemmas.limit.targeted_search`) and a counterexample file at
+    """Targeted search (:func:`lemmas.theorem1_limit.targeted_search`) and a counterexample file at
     ``out`` in the format of :mod:`proofkit.counterexample` (replayable bit for bit).
 
     Returns ``(path, check)``; nothing is written when the smallest margin is ≥ 0.
     """
     import math as _m
 
-    from lemmas.limit import targeted_search
+    from lemmas.theorem1_limit import targeted_search
 
     from ..claims import get_claim
     from ..counterexample import write_counterexample
@@ -111,7 +110,7 @@ def write_limit_counterexample(out, *, max_examples: int = 300, seed: int = 0, d
     res = SearchResult(claim.id, None, seed, max_examples, evals, 0, 0, 0, True,
                        is_rounding_tie(chk), float(chk.slack), None, None,
                        {"method": "none"}, None, time.perf_counter() - t0,
-                       "targeted search (lemmas.limit.targeted_search): smallest margin "
+                       "targeted search (lemmas.theorem1_limit.targeted_search): smallest margin "
                        f"{mu:.6g} over {evals} instances" if _m.isfinite(mu) else "", "targeted")
     return write_counterexample(out, claim, res, inst, chk, dps=dps), chk
 

@@ -98,7 +98,7 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
     per_pair = np.zeros((W.shape[0], problem.n, problem.k))  # net jump of each pair (r, i)
     flips = 0
     r0 = None
-    for _ in range(max(1, int(round(t / eta)))):
+    for _ in range(max(1, round(t / eta))):
         _, e, S, grad = loss_and_gradient(problem, W, a)
         if r0 is None:
             r0 = np.concatenate([e, np.asarray(S).reshape(-1)])
@@ -113,7 +113,7 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
             np.add.at(per_pair, (rr, ii), jump)
             flips += int(rr.size)
         W, P = Wn, Pn
-    steps = max(1, int(round(t / eta)))
+    steps = max(1, round(t / eta))
     tt = steps * eta
     se = np.sqrt(np.sum(per_pair ** 2, axis=0)) / tt
     return {"flux": dS / tt, "flux_se": se, "flips": flips, "r0": r0, "t": tt}
