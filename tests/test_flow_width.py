@@ -65,35 +65,13 @@ def test_sobolev_gap_levels_off_up_to_half_a_million_neurons():
 # memory: mass sliding with a time-varying θ, layers of neurons that cross back), so the
 # comparison runs at a short time T = 0.25 where those effects are second order; at T = 2 the
 # linear model's gap levels off at ~5 % (docs/flow.md).
-def _recursion(M, r0, eta, idx):
-    A = np.eye(r0.size) - eta * M
-    out, r = {}, r0.copy()
-    for s in range(max(idx) + 1):
-        if s in idx:
-            out[s] = r.copy()
-        r = A @ r
-    return np.array([out[s] for s in idx])
-
-
 def _limit_gaps(m, seeds, *, c=10.0, eta=0.0025, T=0.25):
-    from proofkit.kernels import h_infinity
-    from proofkit.limit import limit_generator
+    from proofkit.flow.limit_report import limit_gaps
     from proofkit.problem import SobolevProblem
 
     x, y, V, h = random_problem(4, 5, 2, seed=0).host()
     p = SobolevProblem(x, c * y, V, c * h)  # r(0) ≈ c(y, h): more crossings, same limit
-    G, H = np.asarray(limit_generator(p)), np.asarray(h_infinity(p))
-    to_g, to_h = [], []
-    for s in seeds:
-        gd = run_flow(p, init_network(m, p.d, seed=s), integrator="gd", t_max=T, eta=eta,
-                      rows=10)
-        idx = [int(v) for v in np.round(gd.times / eta)]
-        r0 = gd.residual[0]
-        n0 = np.linalg.norm(r0)
-        for M, acc in ((G, to_g), (H, to_h)):
-            acc.append(np.max(np.linalg.norm(gd.residual - _recursion(M, r0, eta, idx),
-                                             axis=1)) / n0)
-    return float(np.mean(to_g)), float(np.mean(to_h))
+    return limit_gaps(p, m, seeds, eta=eta, T=T)
 
 
 def test_gd_approaches_the_corrected_limit_not_the_h_infinity_flow():
