@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import proofkit as pk
+from proofkit.errors import InputError
 from proofkit.flow import crossing_flux, run_flow
 from proofkit.kernels import hat_to_paper_permutation
 from proofkit.limit import drift_vectors, limit_margin
@@ -192,7 +193,7 @@ def test_limit_integrator_is_the_exponential_of_g():
         assert np.allclose(r, expm(-t * G) @ tr.residual[0], rtol=1e-10, atol=1e-12)
     assert tr.integrator == "limit" and tr.info["model"] == "linear"
     assert tr.summary()["model"] == "linear"
-    with pytest.raises(pk.ProblemError.__mro__[1]):
+    with pytest.raises(InputError, match="model"):
         run_flow(p, net, integrator="limit", t_max=1.0, model="kinetic")
 
 
@@ -240,3 +241,15 @@ def test_replay_prints_the_confirmation_command():
     assert out.returncode == 0, out.stderr
     assert "reproduced bit for bit" in out.stdout
     assert f"python -m proofkit.flow.confirm {STORED}" in out.stdout
+
+
+def test_confirm_and_report_commands_reject_bad_input(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{}")
+    for argv in (["-m", "proofkit.flow.confirm", str(bad)],
+                 ["-m", "proofkit.flow.confirm", str(STORED), "--m", "0"],
+                 ["-m", "proofkit.flow.limit_report", "--out", str(tmp_path / "o"),
+                  "--widths", "10,x"]):
+        out = subprocess.run([sys.executable, *argv], capture_output=True, text=True, cwd=ROOT)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1, (argv, out.stderr)
+    assert not (tmp_path / "o").exists()
