@@ -3,7 +3,10 @@
 (a) the crossing flux counted along finite-width GD (every activation change adds
     −direction·a_r V_iᵀw_r to S_i) against −(D r(0))_S, with a tolerance of 5 standard errors
     of the measured flux (pairs (r, i) cross independently: the root sum of squares of their net
-    jumps) plus the drift of r over the short window;
+    jumps) plus the drift of r over the short window.  GD, not the exact event-driven flow:
+    at m = 2·10⁴ the exact flow stops at its first sliding event after 5–22 crossings
+    (~0.2 s each), and the crossings before it exclude the sliding classes whose θ-weighted
+    flux is part of the drift; GD realises that flux by chattering;
 (b) Monte Carlo of the Gaussian integrals (a thin slab |wᵀx_i| < ε/2 divided by ε, and exact
     conditional sampling of w_⊥) and mpmath quadrature, against the closed form;
 (c) finite-width GD against the limit flow over m: tests/test_flow_width.py.
