@@ -70,6 +70,7 @@ def _guard(names: list[tuple[str, str, str]], fn: Callable[[], object]) -> list[
 def run_all(sizes: Sizes, *, progress: Callable[[str], None] | None = None) -> dict:
     """Run every row at ``sizes``; ``{"results": [...], "machine": {...}, "elapsed_s": t}``."""
     from . import audit, autograd, certify, flow, gd_step, kernel
+    from . import limit as limit_row
     from .machine import describe
 
     say = progress or (lambda _msg: None)
@@ -91,6 +92,8 @@ def run_all(sizes: Sizes, *, progress: Callable[[str], None] | None = None) -> d
                                  repeat=sizes.flow_repeat)),
         ("5 certified λ*", [(certify.NAME, "s", certify.TARGET)],
          lambda: certify.bench_certified_lambda(*sizes.certify)),
+        ("8 limit generator", [(limit_row.NAME, "s", limit_row.TARGET)],
+         lambda: limit_row.bench_limit_generator()),
         ("6 scaling and memory", [("GD step scaling exponent in m", "log-log slope", "<= 1.1"),
                                   ("GD step peak memory", "GB", "<= 2")],
          lambda: gd_step.bench_scaling(sizes.scaling_widths, *sizes.scaling_d,

@@ -13,6 +13,7 @@ from .kernels import (
     lambda_star,
     naive_empirical_kernel,
 )
+from .limit import crossing_drift, limit_generator
 from .network import (
     BiasedNetwork,
     Network,
@@ -50,6 +51,7 @@ __all__ = [
     "biased_loss_and_gradient",
     "biased_loss_gradient",
     "biased_residuals",
+    "crossing_drift",
     "default_dtype",
     "directional_derivatives",
     "empirical_kernel",
@@ -64,6 +66,7 @@ __all__ = [
     "lambda_min",
     "lambda_star",
     "lift_bias",
+    "limit_generator",
     "loss_and_gradient",
     "loss_gradient",
     "naive_empirical_kernel",

@@ -134,6 +134,9 @@ def _replay(args: argparse.Namespace) -> int:
               f"{k['holds']}, slack {k['slack']!r}")
         print("reproduced bit for bit" if r.reproduced else "NOT reproduced:\n  "
               + "\n  ".join(r.mismatches))
+        cmd = (k.get("extra") or {}).get("confirm_command")
+        if isinstance(cmd, str):
+            print("rerun the finite-width GD confirmation: " + cmd.replace("{file}", args.file))
         if r.version_changes:
             print("versions changed since the file was written: " + ", ".join(
                 f"{n} {v['stored']} -> {v['now']}" for n, v in r.version_changes.items()))

@@ -60,7 +60,7 @@ def test_cli_flow_json_has_summary_and_every_check(capsys, tmp_path):
     rc = main(["flow", "--m", "200", "--t-max", "2", "--json", "--out", str(tmp_path)])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["checks"]) == {"theorem1", "lemma2", "lemma3", "lemma4", "tau0"}
+    assert set(out["checks"]) == {"theorem1", "theorem1_early", "lemma2", "lemma3", "lemma4", "tau0"}
     assert all("worst_ratio" in c and "time_of_worst" in c for c in out["checks"].values())
     assert out["trajectory"]["m"] == 200 and out["trajectory"]["integrator"] == "gd"
     assert json.loads((tmp_path / "flow.json").read_text())["checks"] == out["checks"]

@@ -55,3 +55,41 @@ def test_sobolev_gap_levels_off_up_to_half_a_million_neurons():
     lin = run_flow(p2, net, integrator="linear", t_max=1.0, eta=0.01, rows=10)
     r0 = np.linalg.norm(gd.residual[0])
     assert np.max(np.linalg.norm(gd.residual - lin.residual, axis=1)) / r0 > 0.05
+
+
+# --- the corrected limit: G = H∞ + D (issue 10) ---------------------------------------------
+# Predicted rate: ~√m·t crossings per unit time, each O(1/√m), whose sum fluctuates like
+# (c t)^{1/2} m^{−1/4} against a drift of size c t (c = ‖r(0)‖), plus H(0) − H∞ = O(m^{−1/2}):
+# the gap to the limit flow falls like m^{−1/4}, the gap to the H∞ flow levels off at the
+# drift's effect.  The linear limit model e^{−Gt} is exact at t = 0+ only (the full limit has
+# memory: mass sliding with a time-varying θ, layers of neurons that cross back), so the
+# comparison runs at a short time T = 0.25 where those effects are second order; at T = 2 the
+# linear model's gap levels off at ~5 % (docs/flow.md).
+def _limit_gaps(m, seeds, *, c=10.0, eta=0.0025, T=0.25):
+    from proofkit.flow.limit_report import limit_gaps
+    from proofkit.problem import SobolevProblem
+
+    x, y, V, h = random_problem(4, 5, 2, seed=0).host()
+    p = SobolevProblem(x, c * y, V, c * h)  # r(0) ≈ c(y, h): more crossings, same limit
+    return limit_gaps(p, m, seeds, eta=eta, T=T)
+
+
+def test_gd_approaches_the_corrected_limit_not_the_h_infinity_flow():
+    widths = [1000, 4000, 16000]
+    gaps = [_limit_gaps(m, (0, 1, 2, 3)) for m in widths]
+    to_g, to_h = zip(*gaps, strict=True)
+    slope_g, slope_h = loglog_slope(widths, to_g), loglog_slope(widths, to_h)
+    assert slope_g <= -0.1 and slope_h > -0.1, (gaps, slope_g, slope_h)
+    assert to_g[-1] < 0.5 * to_h[-1], gaps
+
+
+@pytest.mark.slow
+def test_corrected_limit_gap_shrinks_up_to_400000_neurons():
+    # the deep version (a few minutes): measured slope ≤ −0.2 towards the limit, > −0.1
+    # towards H∞, over m = 10³ … 4·10⁵
+    widths = [1000, 4000, 16000, 64000, 256000, 400000]
+    gaps = [_limit_gaps(m, (0, 1, 2)) for m in widths]
+    to_g, to_h = zip(*gaps, strict=True)
+    slope_g, slope_h = loglog_slope(widths, to_g), loglog_slope(widths, to_h)
+    assert slope_g <= -0.2, (gaps, slope_g)
+    assert slope_h > -0.1, (gaps, slope_h)

@@ -9,7 +9,7 @@ import argparse
 
 __all__ = ["register"]
 
-_INTEGRATORS = ("gd", "ode", "exact", "linear", "infinite")
+_INTEGRATORS = ("gd", "ode", "exact", "linear", "infinite", "limit")
 
 
 def _problem_args(p: argparse.ArgumentParser) -> None:
@@ -18,7 +18,7 @@ def _problem_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", type=int, default=2, help="directions per point (default 2)")
     p.add_argument("--problem-seed", type=int, default=0, help="seed of the random instance")
     p.add_argument("--separation", type=float, default=None, help="lower bound on δ1 (7)")
-    p.add_argument("--t-max", type=float, default=None, help="final time (default 4/λ*)")
+    p.add_argument("--t-max", type=float, default=None, help="final time (default: flow 10/λ*, sweep 4/λ*)")
     p.add_argument("--eta", type=float, default=None, help="GD step (default min(0.1, 0.5/λmax))")
     p.add_argument("--delta", type=float, default=0.1, help="failure probability δ (default 0.1)")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")

@@ -9,7 +9,7 @@ from ..problem import lift_bias
 
 __all__ = ["INTEGRATORS", "default_eta", "run_flow"]
 
-INTEGRATORS = ("gd", "ode", "exact", "linear", "infinite")
+INTEGRATORS = ("gd", "ode", "exact", "linear", "infinite", "limit")
 
 
 def default_eta(problem, net) -> float:
@@ -26,7 +26,7 @@ def default_eta(problem, net) -> float:
 def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rtol=None,
              atol=None, times=None, seed=None, bias: bool = False, alpha=None,
              max_events: int = 10_000, rows: int = 200, method: str = "DOP853",
-             sliding: str = "stop"):
+             sliding: str = "stop", model: str = "linear"):
     """Run the gradient flow (5) — or (12) with ``bias=True`` — and record a trajectory.
 
     Parameters
@@ -36,10 +36,11 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     net : Network or BiasedNetwork or None
         Initial weights (9); ``None`` draws ``init_network`` (``init_biased_network`` with
         ``bias``) of width 100 from ``seed`` (then an integer >= 0 or a Generator).
-    integrator : {"gd", "ode", "exact", "linear", "infinite"}
+    integrator : {"gd", "ode", "exact", "linear", "infinite", "limit"}
         Explicit Euler with step ``eta``; adaptive ``solve_ivp``-family solver (``method``,
         ``rtol``, ``atol``); the exact event-driven flow; the flow with H(0) frozen; the
-        infinite-width flow with H∞.
+        infinite-width flow with H∞; the infinite-width limit with the crossing drift,
+        G = H∞ + D (:mod:`proofkit.flow.limit`; it evolves r only, no weights).
     t_max : float
         Final time (> 0).
     eta : float, optional
@@ -56,6 +57,9 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     sliding : {"stop", "filippov"}
         What the exact integrator does at a sliding event: stop there, or follow Filippov's
         sliding mode (one surface at a time; rtol/atol default 1e-10/1e-12).
+    model : {"linear"}
+        The ``limit`` integrator's model: ``"linear"`` is r(t) = e^{−Gt} r(0) with
+        G = H∞ + D (recorded in ``info["model"]``).
 
     Returns
     -------
@@ -103,6 +107,13 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
                           atol=1e-12 if atol is None else atol)
     from .linear import infinite_width_flow, linearized_flow
 
+    if integrator == "limit":
+        from .limit import limit_flow
+
+        try:
+            return limit_flow(problem, net, t_max=t_max, times=times, rows=rows, model=model)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     if integrator == "linear":
         return linearized_flow(problem, net, t_max=t_max, times=times, rows=rows)
     return infinite_width_flow(problem, net, t_max=t_max, times=times, rows=rows, eta=eta)
