@@ -190,19 +190,30 @@ def test_limit_integrator_is_the_exponential_of_g():
 
     p = pk.random_problem(4, 5, 2, seed=0)
     net = init_network(300, p.d, seed=0)
-    tr = run_flow(p, net, integrator="limit", t_max=2.0, rows=4)
+    tr = run_flow(p, net, integrator="limit", t_max=2.0, rows=4, model="linear")
     G = np.asarray(pk.limit_generator(p))
     for t, r in zip(tr.times, tr.residual, strict=True):
         assert np.allclose(r, expm(-t * G) @ tr.residual[0], rtol=1e-10, atol=1e-12)
     assert tr.integrator == "limit" and tr.info["model"] == "linear"
     assert tr.summary()["model"] == "linear"
     with pytest.raises(InputError, match="model"):
-        run_flow(p, net, integrator="limit", t_max=1.0, model="kinetic")
+        run_flow(p, net, integrator="limit", t_max=1.0, model="quadratic")
+
+
+def test_limit_integrator_defaults_to_the_kinetic_model():
+    p = pk.random_problem(4, 5, 2, seed=0)
+    net = init_network(300, p.d, seed=0)
+    tr = run_flow(p, net, integrator="limit", t_max=1.0, rows=4, seed=3)
+    assert tr.info["model"] == "kinetic" and tr.info["seed"] == 3 and not tr.info["edge_hit"]
+    from proofkit.flow.kinetic import kinetic_residuals
+
+    R, _ = kinetic_residuals(p, tr.residual[0], tr.times, seed=3)
+    assert np.array_equal(R, tr.residual)
 
 
 def test_cli_flow_limit_json():
     out = subprocess.run([sys.executable, "-m", "proofkit", "flow", "--integrator", "limit",
-                          "--json", "--rows", "5", "--m", "200"], capture_output=True,
+                          "--limit-model", "linear", "--json", "--rows", "5", "--m", "200"], capture_output=True,
                          text=True, check=True, cwd=ROOT)
     rep = json.loads(out.stdout)
     assert rep["trajectory"]["integrator"] == "limit"

@@ -35,6 +35,9 @@ def register(subparsers) -> None:
     p.add_argument("--m", type=int, default=1000, help="width (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initialisation (9)")
     p.add_argument("--integrator", choices=_INTEGRATORS, default="gd")
+    p.add_argument("--limit-model", choices=("kinetic", "linear"), default="kinetic",
+                   help="with --integrator limit: the limit with its boundary-layer memory "
+                   "(default) or its generator e^{-Gt} at t = 0+")
     p.add_argument("--rtol", type=float, default=None, help="ODE relative tolerance")
     p.add_argument("--atol", type=float, default=None, help="ODE absolute tolerance")
     p.add_argument("--rows", type=int, default=50, help="recorded times (default 50)")
@@ -123,6 +126,8 @@ def _flow(args) -> int:
     start = time.perf_counter()
     kw = {"integrator": args.integrator, "t_max": args.t_max, "delta": args.delta,
           "eta": args.eta, "rows": args.rows, "rtol": args.rtol, "atol": args.atol}
+    if args.integrator == "limit":
+        kw["model"] = args.limit_model
     if args.bias:
         rep = validate_theorem2(problem, args.m, args.seed, **kw)
     else:

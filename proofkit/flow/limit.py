@@ -1,12 +1,15 @@
 """The infinite-width limit flow with the crossing drift, and the crossing flux measured by GD.
 
-``limit_flow(model="linear")`` integrates ``dr/dt = −G r`` with ``G = H∞ + D``
+``limit_flow(model="kinetic")`` (the default) integrates the true limit, memory included
+(:mod:`proofkit.flow.kinetic`: neurons held on sliding surfaces with a θ that changes with r,
+layers of neurons that cross back).  ``limit_flow(model="linear")`` integrates ``dr/dt = −G r`` with ``G = H∞ + D``
 (:func:`proofkit.limit.limit_generator`): ``r(t) = e^{−Gt} r(0)`` by one eigendecomposition of
 the (non-symmetric) G, with an ``expm`` fallback when G is defective to working precision.
 G is the exact generator of the limit at t = 0+; later, mass that accumulates on sliding
 surfaces (with a time-varying Filippov θ) and density layers of neurons that cross back give
 the true limit a memory that the linear model leaves out (measured in ``tests/test_flow_width``:
-GD's gap to e^{−Gt}r(0) falls with m at short times and levels off at a few per cent by t ≈ 2).
+GD's gap to e^{−Gt}r(0) falls with m at short times and levels off at a few per cent by t ≈ 2,
+while its gap to the kinetic model keeps falling).
 The limit flow evolves r only: it has no weights, so the rows carry no weight movement and no
 pattern changes; ``lambda_min_H`` is λmin((G + Gᵀ)/2), the rate that bounds the energy decay.
 
@@ -23,7 +26,7 @@ from .record import Trajectory
 
 __all__ = ["LIMIT_MODELS", "crossing_flux", "limit_flow", "limit_propagator"]
 
-LIMIT_MODELS = ("linear",)
+LIMIT_MODELS = ("kinetic", "linear")
 
 
 def limit_propagator(G, times) -> np.ndarray:
@@ -42,8 +45,13 @@ def limit_propagator(G, times) -> np.ndarray:
 
 
 def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, r0=None,
-               model: str = "linear") -> Trajectory:
-    """r(t) = e^{−Gt} r(0), from the residual of ``net`` (or an explicit ``r0``)."""
+               model: str = "kinetic", seed: int = 0, kinetic_options=None) -> Trajectory:
+    """The limit residual r(t) from the residual of ``net`` (or an explicit ``r0``).
+
+    ``model="kinetic"``: :func:`proofkit.flow.kinetic.kinetic_residuals` (``seed`` draws its
+    boundary classes; ``kinetic_options`` passes ``dt``, ``grid``, ``samples``, ``safety``);
+    ``model="linear"``: e^{−Gt} r(0).
+    """
     from ..kernels import empirical_kernel
     from ..limit import limit_generator
     from ..network import residuals
@@ -57,7 +65,16 @@ def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, 
         r0 = np.concatenate([e0, np.asarray(S0).reshape(-1)])
     r0 = np.asarray(r0, dtype=float)
     grid = _grid(t_max, times, rows)
-    R = limit_propagator(G, grid) @ r0  # (T, N)
+    info = {}
+    if model == "kinetic":
+        from .kinetic import kinetic_residuals
+
+        R, info = kinetic_residuals(problem, r0, grid, seed=seed, **(kinetic_options or {}))
+        if info["edge_hit"]:
+            raise ValueError("model = 'kinetic': a stream travelled past its tracked reach; "
+                             "raise kinetic_options['safety'] (default 1.5)")
+    else:
+        R = limit_propagator(G, grid) @ r0  # (T, N)
     n = problem.n
     e2 = np.sum(R[:, :n] ** 2, axis=1)
     s2 = np.sum(R[:, n:] ** 2, axis=1)
@@ -73,7 +90,7 @@ def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, 
         lambda_min_H=np.full(T, lam_sym), kernel_drift_F=np.full(T, drift),
         max_weight_move=np.zeros(T), n_pattern_changes=np.zeros(T, dtype=np.int64),
         residual=R, m=0 if net is None else int(np.shape(net[0])[0]), n=n,
-        info={"model": model, "tracks_weights": False,
+        info={**info, "model": model, "tracks_weights": False,
               "spectral_abscissa": float(np.min(np.linalg.eigvals(G).real)),
               "lambda_min_sym_G": lam_sym},
     )

@@ -26,7 +26,7 @@ def default_eta(problem, net) -> float:
 def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rtol=None,
              atol=None, times=None, seed=None, bias: bool = False, alpha=None,
              max_events: int = 10_000, rows: int = 200, method: str = "DOP853",
-             sliding: str = "stop", model: str = "linear"):
+             sliding: str = "stop", model: str = "kinetic"):
     """Run the gradient flow (5) — or (12) with ``bias=True`` — and record a trajectory.
 
     Parameters
@@ -57,9 +57,11 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     sliding : {"stop", "filippov"}
         What the exact integrator does at a sliding event: stop there, or follow Filippov's
         sliding mode (one surface at a time; rtol/atol default 1e-10/1e-12).
-    model : {"linear"}
-        The ``limit`` integrator's model: ``"linear"`` is r(t) = e^{−Gt} r(0) with
-        G = H∞ + D (recorded in ``info["model"]``).
+    model : {"kinetic", "linear"}
+        The ``limit`` integrator's model: ``"kinetic"`` is the limit with its boundary-layer
+        memory (:mod:`proofkit.flow.kinetic`, classes drawn from ``seed``, default 0);
+        ``"linear"`` is r(t) = e^{−Gt} r(0) with G = H∞ + D, its generator at t = 0+
+        (recorded in ``info["model"]``).
 
     Returns
     -------
@@ -111,9 +113,10 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
         from .limit import limit_flow
 
         try:
-            return limit_flow(problem, net, t_max=t_max, times=times, rows=rows, model=model)
+            return limit_flow(problem, net, t_max=t_max, times=times, rows=rows, model=model,
+                              seed=0 if seed is None or not isinstance(seed, int) else seed)
         except ValueError as exc:
-            raise InputError(str(exc)) from None
+            raise arguments.ArgumentError(str(exc)) from None
     if integrator == "linear":
         return linearized_flow(problem, net, t_max=t_max, times=times, rows=rows)
     return infinite_width_flow(problem, net, t_max=t_max, times=times, rows=rows, eta=eta)

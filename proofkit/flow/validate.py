@@ -93,7 +93,7 @@ def _checks(traj, lam, n, k, gamma, delta, m):
 
 def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=None,
                       delta: float = 0.1, eta=None, rows: int = 200, max_events: int = 10_000,
-                      rtol=None, atol=None) -> dict:
+                      rtol=None, atol=None, model: str = "kinetic") -> dict:
     """Run the flow (5) at width ``m`` from ``init_network(m, d, seed=seed)`` and check
     Theorem 1 and Lemmas 2–4 along it.  ``t_max`` defaults to 10/λ* (the bound falls by e¹⁰).
 
@@ -108,7 +108,8 @@ def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     lam = _lambda_star(problem)
     t_max = _default_t_max(lam, t_max)
     net = init_network(int(m), problem.d, seed=seed)
-    traj = run_flow(problem, net, integrator=integrator, t_max=t_max, eta=eta, rows=rows,
+    extra = {"model": model, "seed": seed} if integrator == "limit" else {}
+    traj = run_flow(problem, net, integrator=integrator, t_max=t_max, eta=eta, rows=rows, **extra,
                     max_events=max_events, rtol=rtol, atol=atol)
     return _report(traj, lam, problem.n, problem.k, problem.gamma, delta, int(m), seed, t_max)
 
