@@ -25,7 +25,7 @@ import unicodedata
 
 from .texify import _MATH, _SUB, _SUP, _unicode_to_math, is_safe_math, text
 
-__all__ = ["formula", "prose", "statement_latex", "sympy_latex", "symbol_latex"]
+__all__ = ["formula", "prose", "statement_latex", "symbol_latex", "sympy_latex"]
 
 _GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
              "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon "
@@ -150,7 +150,7 @@ def _sympy_runs(s: str) -> list[tuple[int, int, str]]:
         starts = sorted(i for i in range(a, m.start() + 1)
                         if (i == a or not s[i - 1].isalnum()) and _may_start(s, i))
         ends = sorted({j for j in range(m.end(), b + 1)
-                       if j == b or not s[j].isalnum() and s[j] != "_"}, reverse=True)
+                       if j == b or (not s[j].isalnum() and s[j] != "_")}, reverse=True)
         for i in starts:
             for j in ends:
                 piece = s[i:j]
@@ -322,7 +322,7 @@ def formula(s: str) -> str:
         return "--"
     runs = _sympy_runs(s)
     pieces, last = [], 0
-    for k, (a, b, tex) in enumerate(runs):
+    for k, (a, b, _tex) in enumerate(runs):
         pieces += [s[last:a], f"\ue000{k}\ue001"]
         last = b
     pieces.append(s[last:])
