@@ -207,8 +207,8 @@ def _figures(figs) -> list[str]:
     L = []
     for f in figs:
         L += [r"\begin{figure}[htbp]\centering",
-              r"\includegraphics[width=0.85\linewidth,height=0.8\textheight,keepaspectratio]"
-              r"{\ProofkitDir " + f["pdf"] + "}",
+              # natural size: one column (3.4 in) wide, text 7-8 pt as drawn
+              r"\includegraphics{\ProofkitDir " + f["pdf"] + "}",
               r"\caption{" + text(f["caption"]) + r"}\label{proofkit:fig:" + f["name"] + "}",
               r"\end{figure}"]
     return L
