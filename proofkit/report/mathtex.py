@@ -135,8 +135,9 @@ def _may_start(s: str, i: int) -> bool:
     return rest[0] != "-" or not before or not (before[-1].isalnum() or before[-1] in ")}")
 
 
-def _sympy_runs(s: str) -> list[tuple[int, int, str]]:
-    """(start, end, latex) of the maximal SymPy-syntax pieces of ``s`` that parse."""
+def _sympy_runs(s: str, *, render: bool = True) -> list[tuple[int, int, str]]:
+    """(start, end, latex) of the maximal SymPy-syntax pieces of ``s`` that parse (the
+    piece's own text instead of its LaTeX when not ``render``)."""
     out: list[tuple[int, int, str]] = []
     pos = 0
     while (m := _SEED.search(s, pos)) is not None:
@@ -167,7 +168,8 @@ def _sympy_runs(s: str) -> list[tuple[int, int, str]]:
         i, j, piece = best
         lead = len(piece) - len(piece.lstrip())
         trail = len(piece) - len(piece.rstrip())
-        out.append((i + lead, j - trail, sympy_latex(_parse(piece))))
+        out.append((i + lead, j - trail, sympy_latex(_parse(piece)) if render
+                    else piece.strip()))
         pos = j
     return out
 
