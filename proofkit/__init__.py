@@ -4,6 +4,7 @@ The facade holds imports and ``__all__`` only.
 """
 
 from .backend import default_dtype, get_namespace, namespace, to_numpy, tolerance
+from .counterexample import counterexample_instance, load_counterexample
 from .kernels import (
     empirical_kernel,
     expected_pattern_kernel,
@@ -50,6 +51,7 @@ __all__ = [
     "biased_loss_and_gradient",
     "biased_loss_gradient",
     "biased_residuals",
+    "counterexample_instance",
     "default_dtype",
     "directional_derivatives",
     "empirical_kernel",
@@ -64,6 +66,7 @@ __all__ = [
     "lambda_min",
     "lambda_star",
     "lift_bias",
+    "load_counterexample",
     "loss_and_gradient",
     "loss_gradient",
     "naive_empirical_kernel",
