@@ -348,9 +348,32 @@ def prose(s: str) -> str:
     s = str(s)
     out, last = [], 0
     for a, b, tex in _sympy_runs(s):
-        if not re.search(r"[*(]", s[a:b]) and "_" not in s[a:b]:
-            continue
-        out += [text(s[last:a]), f"${tex}$"]
+        if not re.search(r"[*(]", s[a:b]):
+            continue  # a bare identifier (a premise, a file name) stays text
+        out += [_scripts(s[last:a]), f"${tex}$"]
         last = b
+    out.append(_scripts(s[last:]))
+    return "".join(out)
+
+
+# a one-letter base (x_i, a_r^2, X̂_i), or a closing bracket, then a short script; names
+# with several underscores (k_ge_1, file_name) are left as text
+_SCRIPT = re.compile(r"(?:(?<=(?<![A-Za-z0-9_])[A-Za-z\u0391-\u03c9])|(?<=[\u0300-\u036f])"
+                     r"|(?<=_[a-z0-9])|(?<=\^T[a-z])|(?<=[)\]ᵀ'}]))"
+                     r"(?:_(\{[^{}]{1,12}\}|[a-z0-9*]{1,3}|[A-Z])(?![a-z0-9_])"
+                     r"|\^(\{[^{}]{1,12}\}|\([^()]{1,16}\)|[A-Za-z0-9*])(?![a-z0-9_])"
+                     r"|\^(T)(?=[A-Za-z]))")  # x_i^Tx_j: a transpose before a letter
+
+
+def _scripts(s: str) -> str:
+    """:func:`text` of prose, with ``x_i``, ``a_r^2``, ``e^(-t)`` as sub- and superscripts."""
+    out, last = [], 0
+    for m in _SCRIPT.finditer(s):
+        mark, body = ("_", m.group(1)) if m.group(1) is not None else (
+            "^", m.group(2) or m.group(3))
+        body = body[1:-1] if body[0] in "{(" else body
+        out += [text(s[last:m.start()]), r"\ensuremath{" + mark + "{"
+                + _unicode_to_math(body).replace("*", r"\ast ") + "}}"]
+        last = m.end()
     out.append(text(s[last:]))
     return "".join(out)
