@@ -25,6 +25,11 @@ CLAIMS = [
 ]
 
 
+FLOWS = {"theorem1": {"result": {"lambda_star": 0.5}, "trajectory": {
+    "times": [0.0, 1.0, 2.0], "e_norm2": [1.0, 0.5, 0.2], "S_norm2": [0.5, 0.2, 0.1],
+    "lambda_min_H": [0.6, 0.55, 0.55]}}}
+
+
 def _png(path: Path) -> tuple[int, int, float]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -44,9 +49,9 @@ def _pdf_width_in(path: Path) -> float:
 
 
 def test_every_figure_is_pdf_and_300dpi_png_one_column_wide(tmp_path):
-    audit = {"claims": CLAIMS, "flows": {}}
+    audit = {"claims": CLAIMS, "flows": FLOWS}
     out = figures.draw_all(audit, tmp_path)
-    assert {f["name"] for f in out} == {"verdicts", "slack", "dependencies"}
+    assert {f["name"] for f in out} == {"verdicts", "slack", "dependencies", "flow_energy"}
     for f in out:
         pdf, png = tmp_path / f["pdf"], tmp_path / f["png"]
         assert pdf.read_bytes()[:5] == b"%PDF-"
@@ -71,6 +76,22 @@ def test_slack_legend_explains_every_marker_drawn():
         legend = {(h.get_marker(), h.get_color()) for h in ax.get_legend().legend_handles}
         assert drawn <= legend and len(drawn) == 4  # instances, all, found, none found
         assert any("without p_q" in t.get_text() for t in ax.texts)
+    finally:
+        plt.close(fig)
+
+
+def test_flow_legend_names_every_line_including_the_right_axis():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig = figures._flow_plot(plt, FLOWS)
+    try:
+        lines = [ln for ax in fig.axes for ln in ax.lines]
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert len(lines) == len(labels) == 3
+        assert all("_" not in t.replace(r"\_", "") or "$" in t for t in labels)
     finally:
         plt.close(fig)
 

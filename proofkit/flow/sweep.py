@@ -117,7 +117,7 @@ def write_figures(result: dict, out_dir, *, formats=("pdf", "png")) -> list[str]
         plt.close(fig)
 
     with plt.rc_context({"font.size": 8, "pdf.fonttype": 42, "mathtext.fontset": "dejavusans"}):
-        fig, ax = plt.subplots(figsize=(3.4, 2.4))
+        fig, ax = plt.subplots(figsize=(3.1, 2.4))  # 3.4 in with the labels
         for m, cur in result["curves"].items():
             line, = ax.semilogy(cur["times"], cur["energy"], label=f"m={m}")
             ax.semilogy(cur["times"], cur["bound"], ls="--", color=line.get_color(), lw=0.8)
@@ -125,7 +125,7 @@ def write_figures(result: dict, out_dir, *, formats=("pdf", "png")) -> list[str]
         ax.set_ylabel(r"$\|e(t)\|^2+\|S(t)\|^2$")
         handles, labels = ax.get_legend_handles_labels()
         handles.append(plt.Line2D([], [], ls="--", color="0.3", lw=0.8))
-        labels.append("Theorem 1 bound (dashed, same colour)")
+        labels.append("Theorem 1 bound")
         ax.legend(handles, labels, fontsize=7, ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                   frameon=False)
         save(fig, "loss_vs_bound")
@@ -135,7 +135,7 @@ def write_figures(result: dict, out_dir, *, formats=("pdf", "png")) -> list[str]
             ("max_weight_move", "weight_move_vs_m", r"$\max_r\,\|w_r(t)-w_r(0)\|$"),
             ("max_kernel_drift_F", "kernel_drift_vs_m", r"$\max_t\,\|H(t)-H(0)\|_F$"),
         ):
-            fig, ax = plt.subplots(figsize=(3.4, 2.4))
+            fig, ax = plt.subplots(figsize=(3.1, 2.4))  # 3.4 in with the labels
             ys = [b[key] for b in result["by_width"]]
             ax.loglog(ms, ys, "o-")
             slope = loglog_slope(ms, ys)

@@ -64,10 +64,23 @@ def _write(directory: Path, name: str, files: Mapping[str, bytes]) -> dict:
     return {ext: f"figures/{name}.{ext}" for ext in files}
 
 
+def _fit_column(fig) -> None:
+    """Narrow the figure until its tight bounding box (labels included) is one column wide:
+    tick labels that depend on the data can widen it past the size it was created with."""
+    for _ in range(4):
+        fig.canvas.draw()
+        w = fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.04  # pad_inches on both sides
+        if w <= COLUMN_IN:
+            return
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width - (w - COLUMN_IN) - 0.01, height)
+
+
 def figure_bytes(fig) -> dict[str, bytes]:
     """The figure as vector PDF and 300 dpi PNG (no timestamps: same input, same bytes)."""
     import io
 
+    _fit_column(fig)
     out = {}
     for ext in ("pdf", "png"):
         buf = io.BytesIO()
