@@ -1,20 +1,16 @@
-"""Hypothesis profiles shared by tests/ and property_tests/.
+"""Hypothesis profiles of this repository's own tests (tests/, property_tests/).
 
-``HYPOTHESIS_PROFILE=default`` (the default) is the fast cover profile that CI runs;
-``HYPOTHESIS_PROFILE=deep`` runs the long searches; ``ci`` is ``default`` with derandomised
-draws so CI failures replay.
+The profiles come from proofkit's pytest plugin (:mod:`proofkit.pytest_plugin`, the same
+settings users get with ``pytest --proofkit-profile=...``); here they are also registered
+under the short names ``default``, ``ci`` and ``deep`` that ``HYPOTHESIS_PROFILE`` selects
+(``default`` when unset; ``.ci/run`` sets ``ci``; ``deep`` runs the long searches).
 """
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-_SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+from proofkit.pytest_plugin import register_profiles
 
-settings.register_profile("default", max_examples=15, deadline=None,
-                          suppress_health_check=_SLOW_OK, print_blob=True)
-settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
-                          database=None)
-settings.register_profile("deep", max_examples=500, deadline=None,
-                          suppress_health_check=_SLOW_OK, print_blob=True)
+register_profiles(prefix="")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

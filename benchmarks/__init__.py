@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m benchmarks            # full sizes, writes docs/performance.md
+    python -m benchmarks --write-docs   # full sizes, rewrites docs/performance.md
     python -m benchmarks --quick    # < 3 minutes on 2 cores
     python -m benchmarks --json     # machine-readable output on stdout
 

@@ -4,6 +4,7 @@ The facade holds imports and ``__all__`` only.
 """
 
 from .backend import default_dtype, get_namespace, namespace, to_numpy, tolerance
+from .counterexample import counterexample_instance, load_counterexample
 from .kernels import (
     empirical_kernel,
     expected_pattern_kernel,
@@ -52,6 +53,7 @@ __all__ = [
     "biased_loss_gradient",
     "biased_residuals",
     "crossing_drift",
+    "counterexample_instance",
     "default_dtype",
     "directional_derivatives",
     "empirical_kernel",
@@ -67,6 +69,7 @@ __all__ = [
     "lambda_star",
     "lift_bias",
     "limit_generator",
+    "load_counterexample",
     "loss_and_gradient",
     "loss_gradient",
     "naive_empirical_kernel",

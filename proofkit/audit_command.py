@@ -40,6 +40,7 @@ def register(sub) -> None:
     s.add_argument("--time-limit", type=float, default=120.0, metavar="S",
                    help="seconds for the Hypothesis phase (default 120)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     s.set_defaults(func=_search)
 
     r = sub.add_parser("replay", help="re-evaluate a counterexample file bit for bit")
@@ -99,9 +100,18 @@ def _search(args: argparse.Namespace) -> int:
         c = get_claim(args.claim)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
+    from .progress import bar
+
     out = args.out or default_path(c.id, args.drop_premise)
-    r = search(c, args.drop_premise, max_examples=args.max_examples, seed=args.seed, out=out,
-               dps=args.dps, refine_evals=args.refine_evals, time_limit=args.time_limit)
+    with bar(args.max_examples, f"search {c.id}", quiet=args.quiet, unit="instance") as b:
+        def tick(done: int) -> None:
+            b.update(done - b.n)
+            if done == args.max_examples:
+                b.set_description(f"search {c.id}: shrinking and refining")
+
+        r = search(c, args.drop_premise, max_examples=args.max_examples, seed=args.seed,
+                   out=out, dps=args.dps, refine_evals=args.refine_evals,
+                   time_limit=args.time_limit, progress=tick)
     if args.json:
         print(json.dumps(r.to_dict(), indent=2))
         return 0
@@ -130,8 +140,13 @@ def _replay(args: argparse.Namespace) -> int:
         print(json.dumps(r.to_dict(), indent=2))
     else:
         k = r.check
-        print(f"{r.claim}: lhs {k['lhs']!r} {k['relation']} rhs {k['rhs']!r}, holds = "
-              f"{k['holds']}, slack {k['slack']!r}")
+        rel = {"<=": "≤", ">=": "≥", "==": "=", "<": "<", ">": ">"}.get(k["relation"],
+                                                                       k["relation"])
+        print(f"{r.claim}: lhs {k['lhs']!r} {rel} rhs {k['rhs']!r}: "
+              + ("holds" if k["holds"] else f"FAILS by {-float(k['slack']):.6g}")
+              + f" (slack {k['slack']!r})")
+        for line in _replay_statement(args.file):
+            print("  " + line)
         print("reproduced bit for bit" if r.reproduced else "NOT reproduced:\n  "
               + "\n  ".join(r.mismatches))
         cmd = (k.get("extra") or {}).get("confirm_command")
@@ -141,6 +156,17 @@ def _replay(args: argparse.Namespace) -> int:
             print("versions changed since the file was written: " + ", ".join(
                 f"{n} {v['stored']} -> {v['now']}" for n, v in r.version_changes.items()))
     return 0 if r.reproduced else 1
+
+
+def _replay_statement(path) -> list[str]:
+    """Which part of the claim's statement fails on the stored instance, and by how much."""
+    from .claims import get_claim
+    from .commands import _statement_lines
+    from .counterexample import load_counterexample
+    from .instance_io import decode_instance
+
+    data = load_counterexample(path)
+    return _statement_lines(get_claim(data["claim"]), decode_instance(data["instance"]))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -49,7 +49,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def hypothesis_cache() -> str:
+    """Where the CLI's Hypothesis runs keep their files (never ``.hypothesis/`` in the cwd).
+
+    ``$PROOFKIT_CACHE/hypothesis``, else ``$XDG_CACHE_HOME/proofkit/hypothesis``, else
+    ``~/.cache/proofkit/hypothesis``; an explicit ``HYPOTHESIS_STORAGE_DIRECTORY`` wins.
+    Counterexample databases of searches live under the output folder
+    (``<out>/.hypothesis-db``).
+    """
+    import os
+
+    base = os.environ.get("PROOFKIT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "proofkit")
+    return os.path.join(base, "hypothesis")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    # set while the command runs (workers inherit it), restored after: main() may be called
+    # in-process, e.g. by tests
+    key = "HYPOTHESIS_STORAGE_DIRECTORY"
+    before = os.environ.get(key)
+    os.environ.setdefault(key, hypothesis_cache())
+    try:
+        return _main(argv)
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -76,14 +76,32 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return 0
+    from .report.unicode import formula
+
     print(f"{c.id}: {c.title} ({c.location}) -> {result['verdict']}")
     for s in result["steps"]:
         print(f"  [{s['verdict']:<12}] {s['id']} ({s['location']})")
-        print(f"      paper:   {s['paper']}")
-        print(f"      derived: {s['derived']}")
-        print(f"      detail:  {s['detail']}")
+        print(f"      paper:   {formula(s['paper'])}")
+        print(f"      derived: {formula(s['derived']) if s['derived'] else '–'}")
+        print(f"      detail:  {formula(s['detail'])}")
     ch = result["check"]
-    print(f"  check: {ch['lhs']:.10g} {ch['relation']} {ch['rhs']:.10g} -> holds={ch['holds']} "
-          f"slack={ch['slack']:.4g} ratio={ch['ratio']:.4g} agree_digits={ch['agree_digits']:.3g}")
-    print(f"  premises: {result['premises_hold']}")
+    rel = {"<=": "≤", ">=": "≥", "==": "=", "<": "<", ">": ">"}.get(ch["relation"],
+                                                                   ch["relation"])
+    print(f"  check: {ch['lhs']:.10g} {rel} {ch['rhs']:.10g} -> "
+          f"{'holds' if ch['holds'] else 'FAILS'}, slack {ch['slack']:.4g}, ratio "
+          f"{ch['ratio']:.4g}, float64 and mpmath agree to {ch['agree_digits']:.3g} digits")
+    for line in _statement_lines(c, inst):
+        print("    " + line)
+    print("  premises: " + ", ".join(f"{p} {'holds' if h else 'FAILS'}"
+                                     for p, h in result["premises_hold"].items()))
     return 0
+
+
+def _statement_lines(c, instance) -> list[str]:
+    """Each part of the claim's SymPy statement on the instance (which fails, by how much)."""
+    from .report.unicode import conjuncts, describe_conjuncts
+
+    try:
+        return ["statement " + line for line in describe_conjuncts(conjuncts(c, instance))]
+    except Exception as exc:  # a statement that cannot be evaluated here: say so, go on
+        return [f"statement: not evaluated ({type(exc).__name__}: {exc})"]

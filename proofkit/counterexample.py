@@ -20,8 +20,8 @@ from typing import Any
 from .errors import InputError
 from .instance_io import decode_instance, encode_instance, jsonable
 
-__all__ = ["SCHEMA", "ReplayResult", "default_path", "load_counterexample", "replay",
-           "write_counterexample"]
+__all__ = ["SCHEMA", "ReplayResult", "counterexample_instance", "default_path",
+           "load_counterexample", "replay", "write_counterexample"]
 
 SCHEMA = "proofkit.counterexample/1"
 
@@ -125,6 +125,18 @@ def load_counterexample(path: str | Path) -> dict:
         _need(chk, f, (bool, int, float, str) if f != "holds" else bool, where=".check")
     _need(data, "instance", dict)
     return data
+
+
+def counterexample_instance(path: str | Path) -> dict:
+    """The instance stored in a counterexample file, decoded bit for bit (``float.hex``).
+
+    It is the argument the claim's check and strategies use (for most claims
+    ``{"problem": SobolevProblem, ...}``), so a counterexample becomes a regression case
+    with Hypothesis's ``@example``; see ``docs/strategies.md``.
+    """
+    from .instance_io import decode_instance
+
+    return decode_instance(load_counterexample(path)["instance"])
 
 
 def replay(path: str | Path) -> ReplayResult:

@@ -114,7 +114,8 @@ def _database(database: str | Path | bool | None, out: str | Path | None):
 
 def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, seed: int = 0,
            out: str | Path | None = None, dps: int = 30, refine_evals: int = 200,
-           time_limit: float = 60.0, database: str | Path | bool | None = True) -> SearchResult:
+           time_limit: float = 60.0, database: str | Path | bool | None = True,
+           progress=None) -> SearchResult:
     """Search ``claim`` for an instance where it fails.
 
     Parameters
@@ -138,6 +139,8 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
     database : path, bool or None
         Hypothesis example database directory; ``True`` puts it at
         ``<out's directory>/.hypothesis-db/<claim>--<drop>`` (none without ``out``).
+    progress : callable, optional
+        ``progress(evaluations)`` after each new instance is checked (for a progress bar).
 
     Returns
     -------
@@ -179,6 +182,8 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
             if chk is not None:
                 stats["evaluations"] += 1
                 stats["held"] += bool(chk.holds)
+                if progress is not None:
+                    progress(stats["evaluations"])
                 if math.isfinite(chk.slack) and (best[0] is None or chk.slack < best[0][0]):
                     best[0] = (chk.slack, key)
         return key, seen[key][1]

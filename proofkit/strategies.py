@@ -169,9 +169,8 @@ def _problem_premises(p: SobolevProblem, separation: float, assumption: int,
 def _problems(draw, n, d, k, separation, assumption, drop, value_scale):
     nn = draw(st.integers(*n)) if isinstance(n, tuple) else n
     kk = draw(st.integers(*k)) if isinstance(k, tuple) else k
-    dd = draw(st.integers(max(d[0], kk + 1), max(d[1], kk + 1))) if isinstance(d, tuple) else d
-    if kk and kk + 1 > dd:
-        dd = kk + 1
+    # d >= k + 1 whenever k >= 1 (checked at definition against the largest k)
+    dd = draw(st.integers(max(d[0], kk + 1 if kk else 1), d[1])) if isinstance(d, tuple) else d
     antipodal = assumption == 1
     if drop == "separation":
         x = draw(_points(nn, dd, 0.0, antipodal, 1.0))
@@ -207,7 +206,14 @@ def sobolev_problems(
     """Whole problems satisfying Assumption 1 (or 2), or all of it but the premise ``drop``.
 
     Premises: ``"separation"`` (δ1 ≥ separation > 0, or δ̂1 for Assumption 2) and
-    ``"delta2"`` (δ2 < 1/k, Assumption 1 only).  Sizes are ints or inclusive ranges.
+    ``"delta2"`` (δ2 < 1/k, Assumption 1 only).  Sizes are ints or inclusive ranges
+    ``(low, high)``; every size drawn lies in its range, and impossible combinations are
+    refused when the strategy is defined, as the CLI refuses them:
+
+    >>> sobolev_problems(k=5, d=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: k=5 with d=3; orthonormal frames with a prescribed V_iᵀx_i need d >= k + 1 = 6
     """
     if assumption not in (1, 2):
         raise ValueError(f"assumption={assumption!r}; it must be 1 or 2")
@@ -219,8 +225,19 @@ def sobolev_problems(
         raise ValueError(f"separation={separation!r}; it must lie in [0, 2]")
     for name, v in (("n", n), ("d", d), ("k", k)):
         lo = 0 if name == "k" else 1
+        if isinstance(v, tuple) and (len(v) != 2 or v[0] > v[1]):
+            raise ValueError(f"{name}={v!r}; a range must be (low, high) with low <= high")
         for part in (v if isinstance(v, tuple) else (v,)):
             _positive_int(name, part, low=lo)
+    k_max = k[1] if isinstance(k, tuple) else k
+    d_max = d[1] if isinstance(d, tuple) else d
+    if k_max and k_max + 1 > d_max:
+        # the same rule as `proofkit check --k --d`: a frame V_i with prescribed V_iᵀx_i
+        # needs d >= k + 1; never draw a larger d than asked for
+        raise ValueError(f"k={k!r} with d={d!r}; orthonormal frames with a prescribed "
+                         f"V_iᵀx_i need d >= k + 1 = {k_max + 1}")
+    if not (math.isfinite(value_scale) and value_scale > 0):
+        raise ValueError(f"value_scale={value_scale!r}; it must be a finite number > 0")
     return _problems(n, d, k, separation, assumption, drop, value_scale).filter(
         lambda p: _problem_premises(p, separation, assumption, drop)
     )

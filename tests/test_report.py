@@ -142,14 +142,14 @@ def test_unicode_mathematics_is_converted():
     assert text("中") == "[U+4E2D]"
 
 
-def test_math_falls_back_to_verbatim_when_unsafe():
-    # safe math is typeset, inside \ProofkitFit (shrunk to the column when wider)
-    assert math(r"\lambda_{\min} \le 1") == r"\ProofkitFit{$\lambda_{\min} \le 1$}"
-    assert math("λ ≤ 1") == r"\ProofkitFit{$\lambda{} \leq{} 1$}"  # unicode symbols become macros
+def test_math_falls_back_to_escaped_text_when_unsafe():
+    # safe math is typeset as it is, never shrunk
+    assert math(r"\lambda_{\min} \le 1") == r"$\lambda_{\min} \le 1$"
+    assert math("λ ≤ 1") == r"$\lambda{} \leq{} 1$"  # unicode symbols become macros
     assert not is_safe_math(r"\input{x}") and is_safe_math(r"\frac{1}{2} \le x_{i}")
     for unsafe in (r"\input{/etc/passwd}", r"x_{1", r"a & b", r"\unknownmacro x", "中 ≤ 1",
                    r"\left( x"):
-        assert math(unsafe).startswith(r"\texttt{")
+        assert math(unsafe) == text(unsafe) and "$" not in math(unsafe).replace(r"\$", "")
 
 
 def test_render_only_writes_requested_formats(audit_dir, tmp_path, no_compute):

@@ -43,6 +43,7 @@ def register(subparsers) -> None:
     p.add_argument("--rows", type=int, default=50, help="recorded times (default 50)")
     p.add_argument("--bias", action="store_true",
                    help="biased network (10), run directly and compared with the lifted one")
+    p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     p.set_defaults(func=_flow)
     s = subparsers.add_parser(
         "sweep", help="widths x seeds of `flow`: tables, slopes and figures",
@@ -128,10 +129,13 @@ def _flow(args) -> int:
           "eta": args.eta, "rows": args.rows, "rtol": args.rtol, "atol": args.atol}
     if args.integrator == "limit":
         kw["model"] = args.limit_model
-    if args.bias:
-        rep = validate_theorem2(problem, args.m, args.seed, **kw)
-    else:
-        rep = validate_theorem1(problem, args.m, args.seed, **kw)
+    from ..progress import activity
+
+    with activity(f"flow m={args.m} ({args.integrator})", quiet=args.quiet):
+        if args.bias:
+            rep = validate_theorem2(problem, args.m, args.seed, **kw)
+        else:
+            rep = validate_theorem1(problem, args.m, args.seed, **kw)
     rep = {"theorem": 2 if args.bias else 1, "problem": problem.summary()} | rep
     rep["wall_seconds"] = time.perf_counter() - start
     rep["provenance"] = _provenance(args)
@@ -160,7 +164,6 @@ def _flow(args) -> int:
 
 def _sweep(args) -> int:
     import json
-    import sys
 
     from .sweep import sweep, write_figures
 
@@ -168,16 +171,15 @@ def _sweep(args) -> int:
     seeds = _ints(args.seeds, "seeds", 0)
     problem = _common(args)
 
-    def bar(done, total, label):
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {label}   ")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    from ..progress import bar
 
-    res = sweep(problem, widths, seeds, integrator=args.integrator, t_max=args.t_max,
-                delta=args.delta, eta=args.eta, progress=None if args.quiet else bar)
+    with bar(len(widths) * len(seeds), "sweep", quiet=args.quiet, unit="run") as b:
+        def tick(done, total, label):
+            b.set_postfix_str(label, refresh=False)
+            b.update(done - b.n)
+
+        res = sweep(problem, widths, seeds, integrator=args.integrator, t_max=args.t_max,
+                    delta=args.delta, eta=args.eta, progress=tick)
     res["provenance"] = _provenance(args)
     if args.out:
         _write(args.out, "sweep.json", res)

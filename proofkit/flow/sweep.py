@@ -93,8 +93,9 @@ def sweep(problem, widths, seeds, *, integrator: str = "gd", t_max=None, delta: 
     }
 
 
-def write_figures(result: dict, out_dir, *, formats=("png",)) -> list[str]:
-    """Write the four sweep figures into ``out_dir``; returns the paths written.
+def write_figures(result: dict, out_dir, *, formats=("pdf", "png")) -> list[str]:
+    """Write the four sweep figures into ``out_dir`` (vector PDF and 300 dpi PNG, one
+    journal column wide); returns the paths written.
 
     Each file is written to a temporary name and moved into place with ``os.replace``.
     """
@@ -110,35 +111,40 @@ def write_figures(result: dict, out_dir, *, formats=("png",)) -> list[str]:
         for ext in formats:
             path = os.path.join(out_dir, f"{name}.{ext}")
             tmp = path + ".tmp"
-            fig.savefig(tmp, format=ext, bbox_inches="tight")
+            fig.savefig(tmp, format=ext, bbox_inches="tight", dpi=300, pad_inches=0.02)
             os.replace(tmp, path)
             paths.append(path)
         plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for m, cur in result["curves"].items():
-        line, = ax.semilogy(cur["times"], cur["energy"], label=f"m={m}")
-        ax.semilogy(cur["times"], cur["bound"], ls="--", color=line.get_color(), lw=0.8)
-    ax.set_xlabel("t")
-    ax.set_ylabel("‖e‖² + ‖S‖²  (dashed: Theorem 1 bound)")
-    ax.legend(fontsize=7)
-    save(fig, "loss_vs_bound")
-    ms = [b["m"] for b in result["by_width"]]
-    for key, name, ylabel in (
-        ("fraction_pattern_changes", "pattern_changes_vs_m", "fraction of activation changes"),
-        ("max_weight_move", "weight_move_vs_m", "max_r ‖w_r(t) − w_r(0)‖"),
-        ("max_kernel_drift_F", "kernel_drift_vs_m", "max_t ‖H(t) − H(0)‖_F"),
-    ):
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        ys = [b[key] for b in result["by_width"]]
-        ax.loglog(ms, ys, "o-")
-        slope = loglog_slope(ms, ys)
-        ax.set_title(f"log–log slope {slope:.3f}")
-        if key == "max_kernel_drift_F":
-            ax.axhline(result["lambda_star"] / 4, ls="--", color="k", lw=0.8,
-                       label="λ*/4 (τ0 of (15))")
-            ax.legend(fontsize=7)
-        ax.set_xlabel("m")
-        ax.set_ylabel(ylabel)
-        save(fig, name)
+    with plt.rc_context({"font.size": 8, "pdf.fonttype": 42, "mathtext.fontset": "dejavusans"}):
+        fig, ax = plt.subplots(figsize=(3.1, 2.4))  # 3.4 in with the labels
+        for m, cur in result["curves"].items():
+            line, = ax.semilogy(cur["times"], cur["energy"], label=f"m={m}")
+            ax.semilogy(cur["times"], cur["bound"], ls="--", color=line.get_color(), lw=0.8)
+        ax.set_xlabel("t")
+        ax.set_ylabel(r"$\|e(t)\|^2+\|S(t)\|^2$")
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(plt.Line2D([], [], ls="--", color="0.3", lw=0.8))
+        labels.append("Theorem 1 bound")
+        ax.legend(handles, labels, fontsize=7, ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  frameon=False)
+        save(fig, "loss_vs_bound")
+        ms = [b["m"] for b in result["by_width"]]
+        for key, name, ylabel in (
+            ("fraction_pattern_changes", "pattern_changes_vs_m", "fraction of activation changes"),
+            ("max_weight_move", "weight_move_vs_m", r"$\max_r\,\|w_r(t)-w_r(0)\|$"),
+            ("max_kernel_drift_F", "kernel_drift_vs_m", r"$\max_t\,\|H(t)-H(0)\|_F$"),
+        ):
+            fig, ax = plt.subplots(figsize=(3.1, 2.4))  # 3.4 in with the labels
+            ys = [b[key] for b in result["by_width"]]
+            ax.loglog(ms, ys, "o-")
+            slope = loglog_slope(ms, ys)
+            ax.set_title(f"log–log slope {slope:.3f}", fontsize=8)
+            if key == "max_kernel_drift_F":
+                ax.axhline(result["lambda_star"] / 4, ls="--", color="k", lw=0.8,
+                           label=r"$\lambda_*/4$ ($\tau_0$ of (15))")
+                ax.legend(fontsize=7)
+            ax.set_xlabel(r"width $m$")
+            ax.set_ylabel(ylabel)
+            save(fig, name)
     return paths

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .common import flow_checks, fmt, premise_findings, search_label, step_tally
+from .mathtex import statement_latex
+from .unicode import formula as unicode_formula
 
 __all__ = ["cell", "render"]
 
@@ -70,7 +72,9 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
         L += [f"## {c['id']}", "", f"**{c['title']}** ({c['location']}, {c['kind']}) — "
               f"verdict **{c['verdict']}** (steps on the example: {c['example_verdict']}).", ""]
         if c.get("statement"):
-            L += [f"Statement (SymPy): {_code(c['statement'])}", ""]
+            tex = statement_latex(c["statement"])
+            L += [f"Statement: ${tex}$" if tex else f"Statement (SymPy): {_code(c['statement'])}",
+                  ""]
         if c.get("premises"):
             L += ["Premises: " + "; ".join(f"{_code(p['name'])} — {p['description']}"
                                            for p in c["premises"]), ""]
@@ -80,7 +84,8 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
             L += ["| Step | Verdict | Paper | Derived | Detail |", "|---|---|---|---|---|"]
             for st in c["steps"]:
                 L.append(f"| {_code(st['id'])} | {st['verdict']} | {_math(st['paper'])} | "
-                         f"{cell(st['derived']) or '–'} | {cell(st['detail'])} |")
+                         f"{cell(unicode_formula(st['derived'])) if st['derived'] else '–'} | "
+                         f"{cell(st['detail'])} |")
             L.append("")
         ex = c.get("example") or {}
         if ex.get("check"):

@@ -3,16 +3,16 @@
 :func:`text` escapes LaTeX's special characters and converts the unicode mathematics that
 claims use in prose (``λmin``, ``‖c‖₂``, ``X̂ᵀ``, ``≤``, ``√k·δ2``) to ``\\ensuremath``
 commands; characters with no known equivalent become ``[U+XXXX]`` rather than breaking
-the build.  :func:`math` returns ``\\ProofkitFit{$…$}`` (shrunk to the line width when
-wider) for a string that is safe LaTeX mathematics (ASCII, balanced braces, only macros
-from a known list) and falls back to :func:`text` otherwise,
-so an expression typed for the paper that this file cannot vouch for is shown verbatim
-instead of failing the compile.
+the build.  :func:`math` returns ``$…$`` for a string that is safe LaTeX mathematics
+(ASCII, balanced braces, only macros from a known list) and falls back to :func:`text`
+otherwise, so an expression this file cannot vouch for is shown as escaped text instead of
+failing the compile.  Formulas of proof steps go through
+:func:`proofkit.report.mathtex.formula`, which builds on these.
 
 >>> text("λ ≥ 1 − √k & 5")
 '\\\\ensuremath{\\\\lambda} \\\\ensuremath{\\\\geq} 1 \\\\ensuremath{-} \\\\ensuremath{\\\\surd}k \\\\& 5'
 >>> math(r"\\lambda_{\\min} \\ge 1 - k\\delta_2")
-'\\\\ProofkitFit{$\\\\lambda_{\\\\min} \\\\ge 1 - k\\\\delta_2$}'
+'$\\\\lambda_{\\\\min} \\\\ge 1 - k\\\\delta_2$'
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import unicodedata
 __all__ = ["breakable", "is_safe_math", "math", "text", "tt"]
 
 _ASCII = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-          "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}",
-          "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+          "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\ensuremath{\sim}",
+          "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}
 
 _GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi "
           "rho sigma tau upsilon phi chi psi omega").split()
@@ -137,6 +137,7 @@ geqslant triangleq mathfrak Re Im hbar wp triangle varnothing succcurlyeq preccu
 overset underset stackrel substack cfrac tbinom dbinom lbrace rbrace backslash ni mathring
 check acute grave breve not nleq ngeq cong lhd unlhd star bigcup bigcap bigoplus bigotimes
 sqcup uplus amalg diamond bullet vartriangle top bot emph textbf textit operatornamewithlimits
+rm iff
 """.split())
 
 _MACRO = re.compile(r"\\([A-Za-z]+|.)")
@@ -194,7 +195,7 @@ def _unicode_to_math(s: str) -> str:
 
 
 def math(s: str) -> str:
-    """``\\ProofkitFit{$s$}`` when :func:`is_safe_math` (after unicode symbols become macros), else
-    the string verbatim in typewriter type."""
-    s = _unicode_to_math(str(s).strip())
-    return f"\\ProofkitFit{{${s}$}}" if is_safe_math(s) else tt(s)
+    """``$s$`` when :func:`is_safe_math` (after unicode symbols become macros), else the
+    string as escaped text."""
+    t = _unicode_to_math(str(s).strip())
+    return f"${t}$" if is_safe_math(t) else text(s)
