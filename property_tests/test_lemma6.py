@@ -42,7 +42,9 @@ def test_exact_step_verdict_depends_only_on_k(inst):
         assert out.verdict == Verdict.LOOSE
     else:
         assert out.verdict in (Verdict.VERIFIED, Verdict.LOOSE)
-    assert out.evidence["max_eig_error"] < 1e-15
+    # the Gram matrix is formed in float64, so its entries (and its eigenvalue) carry a
+    # rounding error of a few eps per entry: (k + 1) entries per row
+    assert out.evidence["max_eig_error"] < 4 * (p.k + 1) * np.finfo(float).eps
 
 
 @settings(database=None)
