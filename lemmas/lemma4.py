@@ -361,4 +361,5 @@ def lemma4() -> Claim:
         check=_check,
         instances=_instances,
         example=_example,
+        effort=0.5,  # one evaluation runs gradient descent
     )

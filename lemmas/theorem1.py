@@ -283,4 +283,5 @@ def theorem1() -> Claim:
         instances=_instances,
         example=_example,
         probabilistic=True,
+        effort=0.05,  # one evaluation runs gradient descent twice
     )

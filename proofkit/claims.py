@@ -188,6 +188,11 @@ class Claim:
     probabilistic : bool
         True when the statement holds with probability 1 − δ, not surely; then ``check``
         reports a frequency over seeds with a Clopper–Pearson bound.
+    effort : float
+        Share of the budget's search and refinement counts the audit gives this claim
+        (:meth:`~proofkit.audit_budget.StagePlan.for_claim`): below 1 for a claim whose one
+        evaluation runs a flow.  A constant of the claim, so the counts never depend on
+        the machine.
     """
 
     id: str
@@ -203,8 +208,11 @@ class Claim:
     instances: Callable[..., Any]
     example: Callable[..., Mapping[str, Any]]
     probabilistic: bool = False
+    effort: float = 1.0
 
     def __post_init__(self) -> None:
+        if not 0 < self.effort <= 1:
+            raise ValueError(f"claim {self.id!r}: effort = {self.effort!r}; it must lie in (0, 1]")
         if not self.steps:
             raise ValueError(f"claim {self.id!r} has no steps; every claim needs at least one")
         names = [p.name for p in self.premises]

@@ -113,7 +113,7 @@ def _details(claims) -> list[str]:
                  f"{text(fmt(ch.get('worst_slack')))}"
                  + (f", {ch['failed_rounding']} by float64 rounding only"
                     if ch.get("failed_rounding") else "")
-                 + (" (stopped by the time limit)" if ch.get("time_limited") else "")
+                 + (" (stopped by the safety stop)" if ch.get("safety_stop") else "")
                  + (f"; {text(ch['note'])}" if ch.get("note") else "") + ".")
         for s in c.get("searches", []):
             what = "under all premises" if s["drop_premise"] is None else \

@@ -95,7 +95,7 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
               f"{ch.get('failed_rounding', 0)} failures by float64 rounding only, "
               f"{ch.get('ties', 0)} ties at the data's resolution, "
               f"{ch.get('rejected', 0)} rejected, {ch.get('errors', 0)} errors"
-              + (", stopped by the time limit" if ch.get("time_limited") else "")
+              + (", stopped by the safety stop" if ch.get("safety_stop") else "")
               + f"); SymPy statement agreed on {ch.get('statement_agrees', 0)}, disagreed on "
               f"{ch.get('statement_disagrees', 0)}." + (f" Note: {ch['note']}" if ch.get("note")
                                                         else ""), ""]
