@@ -26,7 +26,13 @@ from typing import Any
 from .audit_budget import Deadline, SafetyStop, StagePlan, resolve_budget, say
 from .errors import InputError
 from .instance_io import jsonable
-from .trial import is_rounding_tie, quiet_settings, relative_slack, try_instance
+from .trial import (
+    is_rounding_tie,
+    quiet_settings,
+    relative_slack,
+    seed_only_draws,
+    try_instance,
+)
 
 __all__ = ["audit_claim"]
 
@@ -81,7 +87,8 @@ def _instance_checks(c, *, n: int, seed: int, deadline: Deadline, dps: int) -> d
     try:
         strategy = c.instances()
         cfg = quiet_settings(max_examples=n, database=None, phases=(Phase.generate,))
-        hypothesis.seed(seed)(cfg(hypothesis.given(strategy)(body)))()
+        with seed_only_draws():
+            hypothesis.seed(seed)(cfg(hypothesis.given(strategy)(body)))()
     except SafetyStop:
         st["safety_stop"] = True
     except Exception as exc:  # Unsatisfiable, a strategy that raises, ...

@@ -33,7 +33,13 @@ from .counterexample import (
 from .errors import InputError
 from .instance_io import encode_instance, jsonable
 from .refine import refine
-from .trial import is_rounding_tie, quiet_settings, relative_slack, try_instance
+from .trial import (
+    is_rounding_tie,
+    quiet_settings,
+    relative_slack,
+    seed_only_draws,
+    try_instance,
+)
 
 __all__ = [
     "SCHEMA",
@@ -224,7 +230,8 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
     test = cfg(hypothesis.seed(seed)(hypothesis.given(strategy)(body)))
     shrunk_key, note = None, ""
     try:
-        test()
+        with seed_only_draws():
+            test()
     except _Found as f:
         shrunk_key = f.key
     except _ShrinkSpent:
