@@ -151,12 +151,13 @@ def load_counterexample(path: str | Path) -> dict:
         _need(p, "name", str, where=f".premises[{i}]")
         _need(p, "holds", bool, where=f".premises[{i}]")
     inst = _need(data, "instance", dict)
+    _check_problem_shapes(inst, path.name)
+    decode_instance(inst)  # names the first malformed field
     if "instance_sha256" in data:
         if _need(data, "instance_sha256", str) != instance_digest(inst):
             raise InputError(f"{path.name}: field 'instance' was changed after the file was "
                              "written (it no longer matches 'instance_sha256'); a replay "
                              "reproduces only the stored instance")
-    _check_problem_shapes(inst, path.name)
     env = data.get("environment", {})
     if not isinstance(env, dict) or not isinstance(env.get("versions", {}), dict):
         raise InputError(f"{path.name}: field 'environment.versions' must be an object")

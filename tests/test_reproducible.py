@@ -98,21 +98,24 @@ def _with_problem(a: Path) -> Path:
     pytest.fail("no counterexample file with a SobolevProblem")
 
 
-@pytest.mark.parametrize("keep_digest", [True, False])
-def test_replay_rejects_an_edited_shape(two_audits, tmp_path, keep_digest):
+@pytest.mark.parametrize("edit", ["shape", "shape_no_digest", "value"])
+def test_replay_rejects_an_edited_instance(two_audits, tmp_path, edit):
     from proofkit.errors import InputError
 
     src = _with_problem(two_audits[0])
     data = json.loads(src.read_text())
     key = next(k for k, v in data["instance"]["values"].items()
                if isinstance(v, dict) and v.get("__type__") == "SobolevProblem")
-    shape = data["instance"]["values"][key]["data"]["shape"]
-    shape[1] += 1  # d edited: the arrays no longer fit
-    if not keep_digest:
+    problem = data["instance"]["values"][key]["data"]
+    if edit == "value":
+        problem["y"][0] += 1.0  # still a valid problem, but not the stored counterexample
+    else:
+        problem["shape"][1] += 1  # d edited: the arrays no longer fit
+    if edit == "shape_no_digest":
         del data["instance_sha256"]  # a file without the digest: the shape itself is checked
     bad = tmp_path / src.name
     bad.write_text(json.dumps(data))
-    match = "changed after the file was written" if keep_digest else r"\.shape' is \["
+    match = "changed after the file was written" if edit == "value" else r"\.shape' is \["
     with pytest.raises(InputError, match=match):
         replay(bad)
 
