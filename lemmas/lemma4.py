@@ -362,4 +362,7 @@ def lemma4() -> Claim:
         instances=_instances,
         example=_example,
         effort=0.5,  # one evaluation runs gradient descent
+        refutes="the deterministic implication inside the proof: on the Lemma 2 event "
+        "λmin(H(0)) ≥ 3λ*/4, the energy decays as e^(−λ*t) and every w_r stays within R on "
+        "[0, τ0] (one realisation; not the 1 − δ statement of Theorem 1)",
     )

@@ -121,6 +121,7 @@ def _search_line(d: dict) -> str:
 def _searches(c, plan: StagePlan, seed: int, *, cx_dir: str | None, deadline: Deadline,
               progress: bool, dps: int) -> list[dict]:
     """One search under all premises and one per premise dropped, each with the plan's counts."""
+    from .counterexample import refutes
     from .search import default_path, search
 
     searches = []
@@ -135,6 +136,7 @@ def _searches(c, plan: StagePlan, seed: int, *, cx_dir: str | None, deadline: De
                            dps=dps, refine_evals=plan.refine_evals,
                            shrink_evals=plan.shrink_evals, database=None, deadline=deadline)
                 d = {"searched": True} | r.to_dict()
+                d["refutes"] = refutes(c) if d["found"] else None
                 if d["file"]:
                     d["file"] = f"counterexamples/{Path(d['file']).name}"
             except InputError as exc:

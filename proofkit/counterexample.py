@@ -26,7 +26,7 @@ from .audit_budget import TIMING_FIELDS, drop_fields
 from .errors import InputError
 from .instance_io import decode_instance, encode_instance, jsonable
 
-__all__ = ["SCHEMA", "ReplayResult", "default_path", "load_counterexample", "replay",
+__all__ = ["SCHEMA", "ReplayResult", "default_path", "load_counterexample", "refutes", "replay",
            "write_counterexample"]
 
 SCHEMA = "proofkit.counterexample/1"
@@ -39,6 +39,21 @@ def default_path(claim_id: str, drop: str | None, directory: str | Path = "count
     'counterexamples/lemma6--all-premises.json'
     """
     return Path(directory) / f"{claim_id}--{drop or 'all-premises'}.json"
+
+
+def refutes(claim) -> str:
+    """What one failing instance of ``claim`` refutes (recorded beside every counterexample).
+
+    A ``probabilistic`` claim is checked by a failure frequency over seeds: its
+    counterexample is a frequency whose Clopper–Pearson lower bound exceeds δ.  Any other
+    claim is deterministic on its instance; ``claim.refutes`` names the implication when the
+    check is made on an event inside a proof (one realisation cannot refute a 1 − δ
+    statement).
+    """
+    if claim.probabilistic:
+        return ("the statement 'with probability ≥ 1 − δ': a failure frequency over seeds whose "
+                "Clopper–Pearson lower bound exceeds δ")
+    return claim.refutes or "the statement itself, on this instance (it is deterministic)"
 
 
 def _hex(chk) -> dict:
@@ -69,6 +84,7 @@ def write_counterexample(out, claim, res, instance, chk, *, dps: int) -> Path:
                       "dropped": p.name == res.drop_premise, "holds": bool(p.holds(instance))}
                      for p in claim.premises],
         "probabilistic": claim.probabilistic,
+        "refutes": refutes(claim),
         "dps": dps,
         "instance": (enc := encode_instance(instance)),
         "instance_sha256": instance_digest(enc),

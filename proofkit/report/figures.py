@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .common import VERDICT_ORDER
+
 __all__ = ["VERDICT_COLORS", "dependency_levels", "draw_all"]
 
-VERDICT_COLORS = {"verified": "#2e7d32", "loose": "#f9a825", "typo": "#1565c0",
-                  "inconclusive": "#9e9e9e", "error": "#c62828", "not audited": "#ffffff"}
-_ORDER = ("verified", "loose", "typo", "inconclusive", "error")
+VERDICT_COLORS = {"verified": "#2e7d32", "loose": "#f9a825", "evidence": "#80cbc4",
+                  "typo": "#1565c0", "gap": "#6a1b9a", "inconclusive": "#9e9e9e",
+                  "error": "#c62828", "not audited": "#ffffff"}
+_ORDER = VERDICT_ORDER
 
 
 def _num(v) -> float:
@@ -148,7 +151,7 @@ def _dependency_graph(plt, claims) -> Any:
         ax.annotate(cid, (x, y), ha="center", va="center", fontsize=7,
                     bbox={"boxstyle": "round,pad=0.3", "fc": VERDICT_COLORS[status[cid]],
                           "ec": "black", "lw": 0.5, "alpha": 0.9},
-                    color="white" if status[cid] in ("verified", "error", "typo") else "black")
+                    color="white" if status[cid] in ("verified", "error", "typo", "gap") else "black")
     ax.set_xlim(-0.7, max(columns) + 0.7)
     ax.set_ylim(-height / 2 - 0.3, height / 2 + 0.3)
     ax.axis("off")

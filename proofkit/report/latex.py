@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .common import flow_checks, fmt, premise_findings, search_label, step_tally
+from .common import TALLY_HEADER, flow_checks, fmt, premise_findings, search_label, step_tally
 from .texify import math, text, tt
 
 __all__ = ["render"]
@@ -65,7 +65,7 @@ def _claims_table(claims) -> list[str]:
          r"\begin{longtable}{>{\raggedright}p{0.12\linewidth}>{\raggedright}p{0.18\linewidth}"
          r">{\raggedright}p{0.1\linewidth}>{\raggedright}p{0.13\linewidth}"
          r">{\raggedright}p{0.11\linewidth}>{\raggedright\arraybackslash}p{0.2\linewidth}}",
-         r"\hline Claim & Location & Verdict & Steps (v/l/t/i/e) & Instances held & Depends on \\"
+         r"\hline Claim & Location & Verdict & Steps (" + TALLY_HEADER + r") & Instances held & Depends on \\"
          r" \hline\endhead \hline\endfoot"]
     for c in claims:
         counts = step_tally(c)
