@@ -32,6 +32,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._extra_steps import derive_tau0
 from lemmas._section32_math import (
     _R,
     _blocks,
@@ -488,6 +489,9 @@ def section32() -> Claim:
                  r"\|H(\tau_0) - H(0)\|_F < \frac{\lambda_*}{4}", _derive_width, ("k_positive",)),
             Step("section32.failures", "Sec. 3.1–3.2 (probability bookkeeping)",
                  r"\text{with probability } 1 - \delta", _derive_failures, ()),
+            Step("section32.tau0", "Sec. 3.2, last line (contradiction at τ0, (15))",
+                 r"\|H(\tau_0) - H(0)\|_F < \frac{\lambda_*}{4} \text{ contradicts the "
+                 r"definition of } \tau_0", derive_tau0, ()),
         ),
         check=_check,
         instances=_instances,

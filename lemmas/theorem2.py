@@ -24,6 +24,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._extra_steps import derive_k_growth
 from lemmas._linalg import certificate, lambda_min
 from lemmas.lemma5 import delta1_mp
 from lemmas.section21 import biased_example, biased_instances
@@ -252,6 +253,9 @@ def theorem2() -> Claim:
                  _derive_delta_clash, ()),
             Step("theorem2.gamma", "Sec. 2.1, Theorem 2",
                  r"\gamma = \|y\|_2 + \|h/\alpha\|_2", _derive_gamma, ("k_positive",)),
+            Step("theorem2.k_growth", "Sec. 2.1, Theorem 2 (γ with α = 1/(2k))",
+                 r"m = \Omega(n^6 k^4 \gamma^2/(\lambda_0^4\delta^3)),\ "
+                 r"\gamma = \|y\|_2 + \|h/\alpha\|_2", derive_k_growth, ("k_positive",)),
             Step("theorem2.dynamics", "Sec. 2.1, Theorem 2 (flow (12))",
                  r"\|e(t)\|_2^2 + \|S(t)\|_2^2 \leq \exp(-\lambda_* t)(\|e(0)\|_2^2 + "
                  r"\|S(0)\|_2^2)", _derive_dynamics, ("k_positive", "separation")),
