@@ -7,7 +7,7 @@ Every display of Section 3.2 is a step.  Findings (each decided by the step's co
 - P(E_ir) = erf(R/√2) ≤ 2R/√(2π) and the expectation bound 4R/√(2π) + 2δ follow, but only for
   a radius R that does not depend on the initialisation; R of Lemma 4 is random.  With the
   deterministic R̄ = (4/λ*)√(kn/m)(2√(nk) + γ)/√δ of Lemma 3 (an extra failure event) they hold:
-  ``typo``.
+  ``gap`` for section32.radius, inherited by section32.prob and section32.expectation.
 - Markov: from E[Σ_ij |ΔA_ij|] ≤ n²(4R/√(2π) + 2δ) and failure probability δ, SymPy solves
   t = 4n²R/(√(2π)δ) + 2n², not + 2n²/m (and for Bᵀ, C the constants carry √k, k): ``error``.
   The 2n² does not vanish with m, so the displayed route cannot reach ‖H(τ0) − H(0)‖_F < λ*/4
@@ -17,10 +17,13 @@ Every display of Section 3.2 is a step.  Findings (each decided by the step's co
   k ≥ 2 (and false for k = 0).
 - O(·): substituting R and Lemma 3 gives δ^{-3/2}, not δ^{-2}; with δ^{-3/2} the final width
   δ³ follows (with δ^{-2} it would be δ⁴): ``typo``.  Width: m = Ω(n⁶k⁴ max(1, γ)²/(λ*⁴δ³));
-  the printed γ² must be max(1, γ)² (the 2√(nk) of Lemma 3 does not vanish with γ): ``typo``.
+  the printed γ² must be max(1, γ)² (the 2√(nk) of Lemma 3 does not vanish with γ; at γ = 0
+  the printed width is 0): ``gap``.
 - Failure events: Lemma 2, Lemma 3 and one Markov step (its three displays bound multiples of
-  one random variable) add up to 3δ, not δ: ``typo`` (rescale δ → δ/3; the width changes by
-  the constant 27).
+  one random variable) add up to 3δ, not δ: ``gap`` (repair: rescale δ → δ/3; the width
+  changes by the constant 27).
+- τ0: H(t) is piecewise constant and jumps at τ0; if a neuron switches on there, W(τ0) is
+  still in B0 and the bound at τ0 contradicts nothing: ``gap`` (repair: argue at t ↓ τ0).
 """
 
 from __future__ import annotations
