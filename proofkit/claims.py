@@ -37,19 +37,10 @@ __all__ = [
 
 
 class Verdict(enum.StrEnum):
-    """What a step or claim earned (docs/verdicts.md).  Order of severity: see :func:`worst`.
-
-    - ``verified``: derived and checked; holds as stated in its context.
-    - ``loose``: true, but a tighter bound follows from the same premises (shown).
-    - ``evidence``: supported by computation that is not a proof (a run at one width, a
-      frequency over finitely many seeds where the statement is about all of them).
-    - ``typo``: a misprint: the printed expression differs from what the argument itself
-      derives, and the text around it fixes the reading.
-    - ``gap``: the step does not follow as written (a condition it needs fails in context,
-      a failure event is not counted, ...), and a stated repair closes it; the repair is
-      derived and re-checked by the step's computation (``Outcome.repair``).
-    - ``inconclusive``: the computation could not decide.
-    - ``error``: false as stated (a counterexample or a derivation shows it).
+    """What a step or claim earned, least to most severe (:func:`worst`): ``verified``,
+    ``loose`` (true, a tighter bound follows), ``evidence`` (computed support that is not a
+    proof), ``typo`` (a misprint), ``gap`` (does not follow as written; ``Outcome.repair``
+    closes it, re-checked), ``inconclusive``, ``error`` (false as stated).  docs/verdicts.md.
     """
 
     VERIFIED = "verified"
