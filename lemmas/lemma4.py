@@ -30,6 +30,7 @@ import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from lemmas._extra_steps import derive_transpose
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
@@ -348,6 +349,9 @@ def lemma4() -> Claim:
                  r"\frac{d}{dt}\tfrac12(\|e\|^2+\|S\|^2) \le -\tfrac{\lambda_*}2(\|e\|^2+\|S\|^2)"
                  r"\Rightarrow \|e(t)\|^2+\|S(t)\|^2 \le e^{-\lambda_* t}(\ldots)",
                  _derive_gronwall, ("event",)),
+            Step("lemma4.velocity_transpose", "Sec. 3.1, proof of Lemma 4, display 3, line 2",
+                 r"\sum_i (y_i - f_i)\frac{\partial f_i}{\partial w_r} + \sum_i "
+                 r"\frac{\partial \bar F_i}{\partial w_r}(h_i - \bar F_i)", derive_transpose),
             Step("lemma4.velocity_line3", "Sec. 3.1, proof of Lemma 4, display 3, line 3",
                  r"\|\tfrac{d}{dt}w_r\| \le \tfrac1{\sqrt m}\sum_i|e_i| + \sqrt{\tfrac km}\sum_i\|S_i\|",
                  _derive_line3),
@@ -361,4 +365,8 @@ def lemma4() -> Claim:
         check=_check,
         instances=_instances,
         example=_example,
+        effort=0.5,  # one evaluation runs gradient descent
+        refutes="the deterministic implication inside the proof: on the Lemma 2 event "
+        "λmin(H(0)) ≥ 3λ*/4, the energy decays as e^(−λ*t) and every w_r stays within R on "
+        "[0, τ0] (one realisation; not the 1 − δ statement of Theorem 1)",
     )

@@ -15,6 +15,8 @@ Findings.
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -88,6 +90,39 @@ def _derive_statement(ctx: Context) -> Outcome:
         f"({'proved' if proved else 'NOT proved'} ≥ the bound by ball arithmetic).",
         {"lambda_min": float(lhs_mp), "bound": float(rhs_mp), "ratio": float(lhs_mp / rhs_mp),
          "certified_lower": cert.lower, "certified": cert.certified, "proved": proved},
+    )
+
+
+def _derive_attribution(ctx: Context) -> Outcome:
+    """Lemma 5's proof is attributed to [12] and not given: what proofkit can earn is
+    certified evidence on instances (ball arithmetic), not a proof of the statement."""
+    problems = [ctx.instance["problem"]]
+    for s in range(max(3, int(6 * ctx.budget))):
+        n = 2 + s % 4
+        problems.append(random_problem(n, 4, 1, separation=0.05, seed=1000 * ctx.seed + s))
+    proved, failed = 0, 0
+    worst = math.inf
+    for p in problems:
+        bound = p.delta1 / (100 * p.n**2)
+        cert = certified_lambda_min_lower(arb_pattern_kernel(p))
+        proved += bool(cert.certified and cert.lower >= bound * (1 + 1e-12))
+        failed += bool(lambda_min(expected_pattern_kernel(p)) < bound * (1 - 1e-9))
+        worst = min(worst, cert.lower / bound if bound > 0 else math.inf)
+    verdict = (Verdict.ERROR if failed else
+               Verdict.EVIDENCE if proved == len(problems) else Verdict.INCONCLUSIVE)
+    return Outcome(
+        verdict,
+        r"	ext{no proof in the paper: Lemma 5 is cited from [12]}",
+        "The paper states Lemma 5 with the citation [12] and gives no proof, so no step of an "
+        "argument can be re-derived here; the hypotheses as printed (x_1..x_d, (7) for i = 1..d) "
+        "also differ from how Proposition 1 uses it (n points, pairs i ≠ j; see "
+        "lemma5.statement). What proofkit computed: on "
+        f"{len(problems)} instances (the example and {len(problems) - 1} seeded random ones, "
+        f"n = 2..5) the bound λmin(E[M]) ≥ δ1/(100n²) was proved by ball arithmetic on "
+        f"{proved} and failed on {failed} (smallest certified λmin / bound = {worst:.4g}). "
+        "Evidence on instances, not a proof; the n = 2 case is proved in lemma5.n2.",
+        {"instances": len(problems), "proved": proved, "failed": failed,
+         "smallest_ratio": worst},
     )
 
 
@@ -213,6 +248,8 @@ def lemma5() -> Claim:
             Step("lemma5.antipodal", "App. B, Lemma 5, premise (7)",
                  r"\min_{i\ne j}(\|x_i - x_j\|_2, \|x_i + x_j\|_2) \ge \delta_1",
                  _derive_antipodal, ("separation",)),
+            Step("lemma5.attribution", "App. B, Lemma 5 (proof: cited from [12])",
+                 r"\text{Lemma 5 ([12])}", _derive_attribution, ("unit", "separation")),
         ),
         check=_check,
         instances=_instances,

@@ -24,6 +24,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._extra_steps import derive_k_growth
 from lemmas._linalg import certificate, lambda_min
 from lemmas.lemma5 import delta1_mp
 from lemmas.section21 import biased_example, biased_instances
@@ -167,7 +168,7 @@ def _derive_dynamics(ctx: Context) -> Outcome:
     decay = bool(np.all(eb <= np.exp(-lam * times) * eb[0] * (1 + 1e-9)))
     ok = gap <= 1e-9 and eb.shape == eu.shape
     return Outcome(
-        Verdict.VERIFIED if ok else Verdict.ERROR,
+        Verdict.EVIDENCE if ok else Verdict.ERROR,  # one GD run at one width: not a proof
         r"\text{flow (12) of } (W, b) = \text{flow (5) of } \tilde W \text{ on lifted data}",
         f"GD (η = {eta}, t ≤ {t_max}) of the biased network run directly (run_flow(bias=True)) and "
         f"of the unbiased network on lift_bias data: max relative energy gap {gap:.1e}. The "
@@ -252,6 +253,9 @@ def theorem2() -> Claim:
                  _derive_delta_clash, ()),
             Step("theorem2.gamma", "Sec. 2.1, Theorem 2",
                  r"\gamma = \|y\|_2 + \|h/\alpha\|_2", _derive_gamma, ("k_positive",)),
+            Step("theorem2.k_growth", "Sec. 2.1, Theorem 2 (γ with α = 1/(2k))",
+                 r"m = \Omega(n^6 k^4 \gamma^2/(\lambda_0^4\delta^3)),\ "
+                 r"\gamma = \|y\|_2 + \|h/\alpha\|_2", derive_k_growth, ("k_positive",)),
             Step("theorem2.dynamics", "Sec. 2.1, Theorem 2 (flow (12))",
                  r"\|e(t)\|_2^2 + \|S(t)\|_2^2 \leq \exp(-\lambda_* t)(\|e(0)\|_2^2 + "
                  r"\|S(0)\|_2^2)", _derive_dynamics, ("k_positive", "separation")),

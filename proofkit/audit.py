@@ -3,8 +3,10 @@
 For each claim (or a ``claims=`` subset) the audit runs :func:`audit_claim` (proof steps,
 numeric checks on Hypothesis instances, counterexample searches; :mod:`proofkit.claim_audit`)
 and, beside them, the end-to-end flow validations of Theorems 1–2 (:func:`run_flows`;
-:mod:`proofkit.flow_audit`), in worker processes when ``jobs > 1``.  Budgets and the time
-each claim gets are in :mod:`proofkit.audit_budget` (:data:`BUDGETS`).  Findings are
+:mod:`proofkit.flow_audit`), in worker processes when ``jobs > 1``.  The budget is resolved
+once into a :class:`~proofkit.audit_budget.StagePlan` of counts (:data:`BUDGETS`) that every
+stage reads, so the same seed and budget give the same audit with any ``jobs`` and under any
+load, apart from the fields :data:`~proofkit.audit_budget.TIMING_FIELDS` names.  Findings are
 results: a claim that fails is reported, not raised.  :func:`run_audit` writes every output
 into a directory that is replaced as a whole only when everything was written.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .audit_budget import BUDGETS, Budget, claim_allowance, resolve_budget, say
+from .audit_budget import BUDGETS, Budget, resolve_budget, say
 from .claim_audit import audit_claim
 from .errors import InputError
 from .flow_audit import run_flows
@@ -82,6 +84,7 @@ def _summary(claims: Sequence[Mapping], flows: Mapping) -> dict:
         "steps_by_verdict": {v: steps.count(v) for v in verdicts},
         "counterexamples": sum(bool(s.get("file")) for c in claims for s in c["searches"]),
         "flows": {k: v.get("status") for k, v in flows.items()},
+        "safety_stop": any(c.get("safety_stop", False) for c in claims),
     }
 
 
@@ -143,10 +146,9 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
 
     def compute(stage: Path | None) -> AuditResult:
         cx = str(stage / "counterexamples") if stage is not None else None
-        allowance = claim_allowance(b, jobs, len(ids))
         tasks = [(run_flows, (b, seed), {"progress": progress})]
-        tasks += [(audit_claim, (cid, b, seed), {"cx_dir": cx, "allowance": allowance,
-                                                      "progress": progress}) for cid in ids]
+        tasks += [(audit_claim, (cid, b, seed), {"cx_dir": cx, "progress": progress})
+                  for cid in ids]
         t_run = time.perf_counter()
         flows, *recs = _pool_map(jobs, tasks)
         t_run = time.perf_counter() - t_run

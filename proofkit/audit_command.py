@@ -8,6 +8,7 @@ for bad usage or input (raised as :class:`~proofkit.errors.InputError`).
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub) -> None:
@@ -37,8 +38,10 @@ def register(sub) -> None:
     s.add_argument("--dps", type=int, default=30, help="mpmath digits (default 30)")
     s.add_argument("--refine-evals", type=int, default=200, metavar="N",
                    help="Nelder-Mead evaluations (default 200; 0 disables)")
-    s.add_argument("--time-limit", type=float, default=120.0, metavar="S",
-                   help="seconds for the Hypothesis phase (default 120)")
+    s.add_argument("--shrink-evals", type=int, default=100, metavar="N",
+                   help="evaluations spent shrinking a failure (default 100)")
+    s.add_argument("--time-limit", type=float, default=600.0, metavar="S",
+                   help="safety stop in seconds (default 600); the work is set by the counts")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     s.set_defaults(func=_search)
@@ -94,6 +97,7 @@ def _search(args: argparse.Namespace) -> int:
 
     _nonneg("seed", args.seed)
     _nonneg("refine-evals", args.refine_evals)
+    _nonneg("shrink-evals", args.shrink_evals)
     if args.dps < 15:
         raise InputError(f"--dps {args.dps}; it must be >= 15")
     try:
@@ -111,6 +115,7 @@ def _search(args: argparse.Namespace) -> int:
 
         r = search(c, args.drop_premise, max_examples=args.max_examples, seed=args.seed,
                    out=out, dps=args.dps, refine_evals=args.refine_evals,
+                   shrink_evals=args.shrink_evals,
                    time_limit=args.time_limit, progress=tick)
     if args.json:
         print(json.dumps(r.to_dict(), indent=2))
@@ -127,6 +132,9 @@ def _search(args: argparse.Namespace) -> int:
         print("no counterexample found")
     if r.note:
         print(f"note: {r.note}")
+    if r.safety_stop:
+        print(f"proofkit search: safety stop ({args.time_limit:g} s) fired; the result is "
+              "not reproducible", file=sys.stderr)
     return 0
 
 

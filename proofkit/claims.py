@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "FAILING",
     "Check",
     "Claim",
     "Context",
@@ -26,6 +27,7 @@ __all__ = [
     "StepResult",
     "Verdict",
     "all_claims",
+    "apply_conditions",
     "claim",
     "get_claim",
     "run_claim",
@@ -35,11 +37,17 @@ __all__ = [
 
 
 class Verdict(enum.StrEnum):
-    """What a step or claim earned.  Order of severity: see :func:`worst`."""
+    """What a step or claim earned, least to most severe (:func:`worst`): ``verified``,
+    ``loose`` (true, a tighter bound follows), ``evidence`` (computed support that is not a
+    proof), ``typo`` (a misprint), ``gap`` (does not follow as written; ``Outcome.repair``
+    closes it, re-checked), ``inconclusive``, ``error`` (false as stated).  docs/verdicts.md.
+    """
 
     VERIFIED = "verified"
     LOOSE = "loose"
+    EVIDENCE = "evidence"
     TYPO = "typo"
+    GAP = "gap"
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"
 
@@ -47,8 +55,10 @@ class Verdict(enum.StrEnum):
         return self.value
 
 
-_SEVERITY = {Verdict.VERIFIED: 0, Verdict.LOOSE: 1, Verdict.TYPO: 2,
-             Verdict.INCONCLUSIVE: 3, Verdict.ERROR: 4}
+_SEVERITY = {Verdict.VERIFIED: 0, Verdict.LOOSE: 1, Verdict.EVIDENCE: 2, Verdict.TYPO: 3,
+             Verdict.GAP: 4, Verdict.INCONCLUSIVE: 5, Verdict.ERROR: 6}
+#: Verdicts of a condition that "fails in context": a step relying on it takes its verdict.
+FAILING = frozenset({Verdict.TYPO, Verdict.GAP, Verdict.ERROR})
 
 
 def worst(verdicts) -> Verdict:
@@ -66,13 +76,20 @@ class Outcome:
     """What a step's computation returns.
 
     ``derived`` is the expression proofkit derived from the premises (SymPy ``str`` or
-    LaTeX); ``detail`` explains the computation; ``evidence`` holds numbers (JSON-able).
+    LaTeX); ``detail`` explains the computation; ``evidence`` holds numbers (JSON-able);
+    ``repair`` states what closes a ``gap`` (required for that verdict: the computation
+    that returns it must have re-checked the repair).
     """
 
     verdict: Verdict
     derived: str
     detail: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    repair: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict is Verdict.GAP and not self.repair:
+            raise ValueError("an Outcome with verdict 'gap' must state its repair")
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,10 @@ class Step:
     """A displayed (in)equality of a proof.
 
     ``paper`` is the expression as the paper states it; ``derive(ctx) -> Outcome`` re-derives
-    what follows from ``premises`` and returns the verdict.
+    what follows from ``premises`` and returns the verdict.  ``conditions`` names steps of
+    the same claim this one relies on: when such a step's verdict is in :data:`FAILING`
+    (the condition fails in context) and more severe, this step takes that verdict and the
+    condition's repair (:func:`run_claim`).
     """
 
     id: str
@@ -98,6 +118,7 @@ class Step:
     paper: str
     derive: Callable[[Context], Outcome]
     premises: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,11 +130,14 @@ class StepResult:
     derived: str
     detail: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    repair: str = ""
+    inherited_from: str | None = None
 
     def to_dict(self) -> dict:
         return {"id": self.id, "location": self.location, "verdict": self.verdict.value,
                 "paper": self.paper, "derived": self.derived, "detail": self.detail,
-                "evidence": dict(self.evidence)}
+                "evidence": dict(self.evidence), "repair": self.repair,
+                "inherited_from": self.inherited_from}
 
 
 @dataclass(frozen=True)
@@ -188,6 +212,17 @@ class Claim:
     probabilistic : bool
         True when the statement holds with probability 1 − δ, not surely; then ``check``
         reports a frequency over seeds with a Clopper–Pearson bound.
+    refutes : str
+        What one failing instance refutes.  For a deterministic statement, the statement
+        itself on that instance; for a check made on an event (e.g. Lemma 4 on the Lemma 2
+        event) the deterministic implication inside the proof, named here; a
+        ``probabilistic`` claim is refuted only by a failure frequency whose
+        Clopper–Pearson lower bound exceeds δ.
+    effort : float
+        Share of the budget's search and refinement counts the audit gives this claim
+        (:meth:`~proofkit.audit_budget.StagePlan.for_claim`): below 1 for a claim whose one
+        evaluation runs a flow.  A constant of the claim, so the counts never depend on
+        the machine.
     """
 
     id: str
@@ -203,8 +238,12 @@ class Claim:
     instances: Callable[..., Any]
     example: Callable[..., Mapping[str, Any]]
     probabilistic: bool = False
+    effort: float = 1.0
+    refutes: str = ""
 
     def __post_init__(self) -> None:
+        if not 0 < self.effort <= 1:
+            raise ValueError(f"claim {self.id!r}: effort = {self.effort!r}; it must lie in (0, 1]")
         if not self.steps:
             raise ValueError(f"claim {self.id!r} has no steps; every claim needs at least one")
         names = [p.name for p in self.premises]
@@ -213,6 +252,11 @@ class Claim:
         ids = [s.id for s in self.steps]
         if len(set(ids)) != len(ids):
             raise ValueError(f"claim {self.id!r} has duplicate step ids {ids}")
+        for s in self.steps:
+            unknown = set(s.conditions) - set(ids)
+            if unknown:
+                raise ValueError(f"claim {self.id!r}: step {s.id} has conditions {sorted(unknown)} "
+                                 "that are not steps of this claim")
 
     @property
     def premise_names(self) -> tuple[str, ...]:
@@ -305,7 +349,29 @@ def run_step(step: Step, ctx: Context) -> StepResult:
     if not isinstance(out, Outcome):
         raise TypeError(f"step {step.id} returned {type(out).__name__}, not Outcome")
     return StepResult(step.id, step.location, out.verdict, step.paper, out.derived, out.detail,
-                      out.evidence)
+                      out.evidence, out.repair)
+
+
+def apply_conditions(steps: list[StepResult], specs) -> list[StepResult]:
+    """Each step whose ``conditions`` include a step with a :data:`FAILING`, more severe
+    verdict takes that verdict (and its repair); the detail says which and why."""
+    import dataclasses
+
+    by_id = {s.id: s for s in steps}
+    out = []
+    for res, spec in zip(steps, specs, strict=True):
+        conds = [by_id[c] for c in spec.conditions if c in by_id]
+        failing = [c for c in conds if c.verdict in FAILING
+                   and _SEVERITY[c.verdict] > _SEVERITY[res.verdict]]
+        if failing:
+            c = max(failing, key=lambda s: _SEVERITY[s.verdict])
+            res = dataclasses.replace(
+                res, verdict=c.verdict, repair=res.repair or c.repair, inherited_from=c.id,
+                detail=f"{res.detail} Relies on {c.id}, which is {c.verdict.value} in this "
+                "context, so this step is too" + (f" (repair: {c.repair})" if c.repair else "")
+                + ".")
+        out.append(res)
+    return out
 
 
 def run_claim(c: Claim, instance: Mapping[str, Any] | None = None, *, dps: int = 30,
@@ -318,7 +384,7 @@ def run_claim(c: Claim, instance: Mapping[str, Any] | None = None, *, dps: int =
     if instance is None:
         instance = c.example(n=4, d=5, k=2, m=200, seed=seed)
     ctx = Context(instance=instance, dps=dps, seed=seed, budget=budget)
-    steps = [run_step(s, ctx) for s in c.steps]
+    steps = apply_conditions([run_step(s, ctx) for s in c.steps], c.steps)
     chk = c.check(instance, dps)
     prem = {p.name: bool(p.holds(instance)) for p in c.premises}
     verdicts = [s.verdict for s in steps]

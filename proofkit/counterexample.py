@@ -4,24 +4,30 @@ A counterexample file (JSON, schema :data:`SCHEMA`) holds the claim id, its prem
 hold, which was dropped), the full instance at full precision
 (:func:`~proofkit.instance_io.encode_instance`), the evaluated sides with their ``float.hex``
 images, the seed of the search and the software versions.  :func:`load_counterexample` reads
-and validates one, naming the field that is wrong; :func:`replay` re-evaluates the claim's
-check on the stored instance and compares every number bit for bit.  The layout is
+and validates every field replay reads, naming the one that is wrong (an instance edited
+after it was written no longer matches its ``instance_sha256``); :func:`replay` re-evaluates
+the claim's check on the stored instance and compares everything the seed determines bit
+for bit, never the fields that record a time
+(:data:`~proofkit.audit_budget.TIMING_FIELDS`, e.g. ``certificate_seconds``).  The layout is
 documented in ``docs/audit-schema.md``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .audit_budget import TIMING_FIELDS, drop_fields
 from .errors import InputError
 from .instance_io import decode_instance, encode_instance, jsonable
 
 __all__ = ["SCHEMA", "ReplayResult", "counterexample_instance", "default_path",
-           "load_counterexample", "replay", "write_counterexample"]
+           "load_counterexample", "refutes", "replay", "write_counterexample"]
 
 SCHEMA = "proofkit.counterexample/1"
 
@@ -35,9 +41,30 @@ def default_path(claim_id: str, drop: str | None, directory: str | Path = "count
     return Path(directory) / f"{claim_id}--{drop or 'all-premises'}.json"
 
 
+def refutes(claim) -> str:
+    """What one failing instance of ``claim`` refutes (recorded beside every counterexample).
+
+    A ``probabilistic`` claim is checked by a failure frequency over seeds: its
+    counterexample is a frequency whose Clopper–Pearson lower bound exceeds δ.  Any other
+    claim is deterministic on its instance; ``claim.refutes`` names the implication when the
+    check is made on an event inside a proof (one realisation cannot refute a 1 − δ
+    statement).
+    """
+    if claim.probabilistic:
+        return ("the statement 'with probability ≥ 1 − δ': a failure frequency over seeds whose "
+                "Clopper–Pearson lower bound exceeds δ")
+    return claim.refutes or "the statement itself, on this instance (it is deterministic)"
+
+
 def _hex(chk) -> dict:
     """``float.hex`` of the check's numbers: what replay compares bit for bit."""
     return {k: float(getattr(chk, k)).hex() for k in ("lhs", "rhs", "slack", "ratio")}
+
+
+def instance_digest(encoded: Mapping) -> str:
+    """sha256 of an encoded instance (canonical JSON): what ``instance_sha256`` records."""
+    blob = json.dumps(encoded, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def write_counterexample(out, claim, res, instance, chk, *, dps: int) -> Path:
@@ -57,8 +84,10 @@ def write_counterexample(out, claim, res, instance, chk, *, dps: int) -> Path:
                       "dropped": p.name == res.drop_premise, "holds": bool(p.holds(instance))}
                      for p in claim.premises],
         "probabilistic": claim.probabilistic,
+        "refutes": refutes(claim),
         "dps": dps,
-        "instance": encode_instance(instance),
+        "instance": (enc := encode_instance(instance)),
+        "instance_sha256": instance_digest(enc),
         "check": jsonable(chk.to_dict()),
         "check_hex": _hex(chk),
         "marginal": res.marginal,
@@ -123,7 +152,31 @@ def load_counterexample(path: str | Path) -> dict:
     chk = _need(data, "check", dict)
     for f in ("holds", "lhs", "rhs", "slack", "ratio"):
         _need(chk, f, (bool, int, float, str) if f != "holds" else bool, where=".check")
-    _need(data, "instance", dict)
+    _need(chk, "relation", str, where=".check")
+    if "check_hex" in data:
+        hx = _need(data, "check_hex", dict)
+        for f in ("lhs", "rhs", "slack", "ratio"):
+            try:
+                float.fromhex(_need(hx, f, str, where=".check_hex"))
+            except ValueError:
+                raise InputError(f"{path.name}: field 'check_hex.{f}' is {hx[f]!r}; not a "
+                                 "float.hex() string") from None
+    for i, p in enumerate(_need(data, "premises", list)):
+        if not isinstance(p, dict):
+            raise InputError(f"{path.name}: field 'premises[{i}]' must be an object")
+        _need(p, "name", str, where=f".premises[{i}]")
+        _need(p, "holds", bool, where=f".premises[{i}]")
+    inst = _need(data, "instance", dict)
+    _check_problem_shapes(inst, path.name)
+    decode_instance(inst)  # names the first malformed field
+    if "instance_sha256" in data:
+        if _need(data, "instance_sha256", str) != instance_digest(inst):
+            raise InputError(f"{path.name}: field 'instance' was changed after the file was "
+                             "written (it no longer matches 'instance_sha256'); a replay "
+                             "reproduces only the stored instance")
+    env = data.get("environment", {})
+    if not isinstance(env, dict) or not isinstance(env.get("versions", {}), dict):
+        raise InputError(f"{path.name}: field 'environment.versions' must be an object")
     return data
 
 
@@ -137,6 +190,43 @@ def counterexample_instance(path: str | Path) -> dict:
     from .instance_io import decode_instance
 
     return decode_instance(load_counterexample(path)["instance"])
+
+
+def _check_problem_shapes(inst: Mapping, name: str) -> None:
+    """Every SobolevProblem's ``shape`` [n, d, k] must match its arrays (``from_dict`` would
+    otherwise read the arrays and ignore an edited shape)."""
+    values = inst.get("values")
+    if not isinstance(values, dict):
+        raise InputError(f"{name}: field 'instance.values' must be an object")
+    for key, v in values.items():
+        if not (isinstance(v, dict) and v.get("__type__") == "SobolevProblem"):
+            continue
+        where = f"instance.values.{key}.data"
+        data = v.get("data")
+        shape = data.get("shape") if isinstance(data, dict) else None
+        if not (isinstance(shape, list) and len(shape) == 3 and all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)):
+            raise InputError(f"{name}: field '{where}.shape' is {shape!r}; expected [n, d, k], "
+                             "three integers >= 0")
+        n, d, k = shape
+        sizes = {"x": n * d, "y": n, "V": n * d * k, "h": n * k}
+        for f, size in sizes.items():
+            try:
+                got = _count(data.get(f))
+            except TypeError:
+                raise InputError(f"{name}: field '{where}.{f}' must be nested lists of "
+                                 "numbers") from None
+            if got != size:
+                raise InputError(f"{name}: field '{where}.shape' is {shape}, but '{f}' holds "
+                                 f"{got} numbers where n, d, k = {n}, {d}, {k} need {size}")
+
+
+def _count(v) -> int:
+    if isinstance(v, list):
+        return sum(_count(x) for x in v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise TypeError
+    return 1
 
 
 def replay(path: str | Path) -> ReplayResult:
@@ -159,15 +249,14 @@ def replay(path: str | Path) -> ReplayResult:
     except Exception as exc:
         raise InputError(f"{Path(path).name}: field 'instance' does not fit {claim.id}: "
                          f"{type(exc).__name__}: {exc}") from None
-    new = jsonable(chk.to_dict())
-    old = data["check"]
+    new = drop_fields(jsonable(chk.to_dict()), TIMING_FIELDS)
+    old = drop_fields(data["check"], TIMING_FIELDS)
     mismatches = [f"check.{k}: stored {old.get(k)!r}, now {new.get(k)!r}"
                   for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     if "check_hex" in data and data["check_hex"] != _hex(chk):
         mismatches.append(f"check_hex: stored {data['check_hex']}, now {_hex(chk)}")
     prem = {p.name: bool(p.holds(instance)) for p in claim.premises}
-    stored_prem = {p.get("name"): p.get("holds") for p in data.get("premises", [])
-                   if isinstance(p, dict)}
+    stored_prem = {p["name"]: p["holds"] for p in data["premises"]}
     mismatches += [f"premise {n}: stored holds={stored_prem.get(n)}, now {h}"
                    for n, h in prem.items() if n in stored_prem and stored_prem[n] != h]
     then = (data.get("environment") or {}).get("versions") or {}

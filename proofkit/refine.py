@@ -11,11 +11,11 @@ claim does not declare may not.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from .trial import TimeUp, try_instance
+from .audit_budget import Deadline, SafetyStop
+from .trial import try_instance
 
 __all__ = ["refine"]
 
@@ -109,13 +109,14 @@ def _rebuild(instance, params, u):
 
 
 def refine(claim, instance, chk, *, drop: str | None = None, dps: int = 30,
-           max_evals: int = 200, seed: int = 0, time_limit: float = math.inf):
+           max_evals: int = 200, seed: int = 0, deadline: Deadline | None = None):
     """Nelder–Mead on the slack from ``instance`` over its continuous parameters.
 
     Every evaluation rebuilds the instance, re-checks the premises (all but ``drop``) and
     runs the claim's check; an invalid point counts as +inf.  Returns the instance with
     the smallest slack seen (the start when nothing smaller was found), its check, and a
-    record of the refinement.
+    record of the refinement.  The work is ``max_evals`` evaluations; ``deadline`` is only a
+    safety stop (``info["stopped"] = "safety stop"`` when it fires).
     """
     info = {"method": "Nelder-Mead", "evaluations": 0, "slack_before": float(chk.slack),
             "slack_after": float(chk.slack), "improved": False, "dimension": 0}
@@ -134,11 +135,10 @@ def refine(claim, instance, chk, *, drop: str | None = None, dps: int = 30,
         B, dim = np.eye(D), D
     info["dimension"] = dim
     best = [float(chk.slack), instance, chk]
-    t_end = time.perf_counter() + time_limit
+    deadline = deadline if deadline is not None else Deadline(None)
 
     def objective(z):
-        if time.perf_counter() > t_end:
-            raise TimeUp
+        deadline.check()
         info["evaluations"] += 1
         try:
             cand = _rebuild(instance, params, B @ z)
@@ -157,8 +157,8 @@ def refine(claim, instance, chk, *, drop: str | None = None, dps: int = 30,
         minimize(objective, np.zeros(dim), method="Nelder-Mead",
                  options={"maxfev": max_evals, "initial_simplex": simplex, "xatol": 1e-12,
                           "fatol": 1e-15})
-    except TimeUp:
-        info["stopped"] = "time limit"
+    except SafetyStop:
+        info["stopped"] = "safety stop"
     info["slack_after"] = best[0]
     info["improved"] = best[0] < float(chk.slack)
     return best[1], best[2], info

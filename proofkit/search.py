@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .audit_budget import Deadline, SafetyStop
 from .counterexample import (
     SCHEMA,
     ReplayResult,
@@ -32,7 +33,13 @@ from .counterexample import (
 from .errors import InputError
 from .instance_io import encode_instance, jsonable
 from .refine import refine
-from .trial import TimeUp, is_rounding_tie, quiet_settings, relative_slack, try_instance
+from .trial import (
+    is_rounding_tie,
+    quiet_settings,
+    relative_slack,
+    seed_only_draws,
+    try_instance,
+)
 
 __all__ = [
     "SCHEMA",
@@ -54,6 +61,10 @@ class _Found(Exception):
         self.key = key
 
 
+class _ShrinkSpent(BaseException):
+    """The search's shrinking count is spent: stop with the most shrunk failure so far."""
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """What one search found.
@@ -65,7 +76,8 @@ class SearchResult:
     ``"hypothesis"`` when a drawn instance failed, ``"refinement"`` when only the
     Nelder–Mead refinement (which moves instances off the claim's strategy) reached a
     failure.  ``file`` is the counterexample
-    file written (``None`` when nothing failed or no ``out`` was given).
+    file written (``None`` when nothing failed or no ``out`` was given).  ``safety_stop``
+    says the safety stop (seconds) ended the search before its counts were spent.
     """
 
     claim: str
@@ -87,12 +99,14 @@ class SearchResult:
     note: str = ""
     found_by: str | None = None
     instance: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    shrink_evals: int = 0
+    safety_stop: bool = False
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in (
-            "claim", "drop_premise", "seed", "max_examples", "evaluations", "held", "rejected",
-            "errors", "found", "marginal", "worst_slack", "worst", "shrunk_slack", "refinement",
-            "file", "seconds", "note", "found_by")}
+            "claim", "drop_premise", "seed", "max_examples", "shrink_evals", "evaluations",
+            "held", "rejected", "errors", "found", "marginal", "worst_slack", "worst",
+            "shrunk_slack", "refinement", "file", "seconds", "note", "found_by", "safety_stop")}
         return jsonable(out)
 
 
@@ -114,8 +128,9 @@ def _database(database: str | Path | bool | None, out: str | Path | None):
 
 def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, seed: int = 0,
            out: str | Path | None = None, dps: int = 30, refine_evals: int = 200,
-           time_limit: float = 60.0, database: str | Path | bool | None = True,
-           progress=None) -> SearchResult:
+           shrink_evals: int = 100, time_limit: float | None = None,
+           database: str | Path | bool | None = True,
+           deadline: Deadline | None = None, progress=None) -> SearchResult:
     """Search ``claim`` for an instance where it fails.
 
     Parameters
@@ -133,12 +148,19 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
         mpmath digits of the claim's check.
     refine_evals : int
         Check evaluations allowed to the Nelder–Mead refinement (0 disables it).
-    time_limit : float
-        Seconds after which no new instance is checked (shrinking then stops early); the
-        refinement gets as long again.
+    shrink_evals : int
+        New check evaluations allowed to shrinking once a failure is found.
+    time_limit : float, optional
+        Safety stop in seconds (``None``: none): when it passes, no new instance is checked
+        and the result says ``safety_stop``.  The work done is set by the counts above, so
+        the same seed gives the same result on any machine unless this fires.
     database : path, bool or None
         Hypothesis example database directory; ``True`` puts it at
-        ``<out's directory>/.hypothesis-db/<claim>--<drop>`` (none without ``out``).
+        ``<out's directory>/.hypothesis-db/<claim>--<drop>`` (none without ``out``).  A
+        database replays past failures first, so a search that should depend on its seed
+        alone (as in ``proofkit audit``) passes ``None``.
+    deadline : Deadline, optional
+        A safety stop shared with other stages (overrides ``time_limit``).
     progress : callable, optional
         ``progress(evaluations)`` after each new instance is checked (for a progress bar).
 
@@ -155,6 +177,10 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
                          f"its premises are {list(claim.premise_names) or 'none'}")
     if max_examples < 1:
         raise InputError(f"--max-examples {max_examples}; it must be >= 1")
+    if shrink_evals < 0 or refine_evals < 0:
+        raise InputError(f"--shrink-evals {shrink_evals}, --refine-evals {refine_evals}; "
+                         "both must be >= 0")
+    deadline = deadline if deadline is not None else Deadline(time_limit)
     try:
         strategy = claim.instances(drop=drop_premise)
     except (ValueError, TypeError) as exc:
@@ -163,15 +189,19 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
 
     t0 = time.perf_counter()
     seen: dict[str, tuple[Any, Any]] = {}
-    stats = {"evaluations": 0, "held": 0, "rejected": 0, "errors": 0, "first_error": ""}
+    stats = {"evaluations": 0, "held": 0, "rejected": 0, "errors": 0, "first_error": "",
+             "shrinks": 0}
     best: list = [None]  # (slack, key)
     last_fail: list = [None]  # the latest failing instance: the most shrunk one so far
 
     def evaluate(inst):
-        if time.perf_counter() - t0 > time_limit:
-            raise TimeUp
         key = _key(inst)
         if key not in seen:
+            deadline.check()
+            if last_fail[0] is not None:  # shrinking: count the new evaluations
+                if stats["shrinks"] >= shrink_evals:
+                    raise _ShrinkSpent
+                stats["shrinks"] += 1
             trial = try_instance(claim, inst, drop=drop_premise, dps=dps)
             stats["rejected"] += trial.rejected
             if trial.error:
@@ -204,12 +234,16 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
     test = cfg(hypothesis.seed(seed)(hypothesis.given(strategy)(body)))
     shrunk_key, note = None, ""
     try:
-        test()
+        with seed_only_draws():
+            test()
     except _Found as f:
         shrunk_key = f.key
-    except TimeUp:
+    except _ShrinkSpent:
         shrunk_key = last_fail[0]
-        note = f"time limit ({time_limit:.3g} s) reached" + (
+        note = f"shrinking stopped after {shrink_evals} evaluations"
+    except SafetyStop:
+        shrunk_key = last_fail[0]
+        note = f"safety stop ({deadline.seconds:.3g} s) fired" + (
             " while shrinking" if shrunk_key else "")
     except BaseExceptionGroup as eg:
         found = eg.subgroup(_Found)
@@ -227,11 +261,12 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
         return SearchResult(claim.id, drop_premise, seed, max_examples, stats["evaluations"],
                             stats["held"], stats["rejected"], stats["errors"], False, False,
                             math.nan, None, None, {"method": "none"}, None,
-                            time.perf_counter() - t0, note or "no instance could be checked")
+                            time.perf_counter() - t0, note or "no instance could be checked",
+                            shrink_evals=shrink_evals, safety_stop=deadline.fired)
     start_inst, start_chk = seen[best[0][1]]
     shrunk_slack = seen[shrunk_key][1].slack if shrunk_key in seen and seen[shrunk_key][1] else None
     inst, chk, info = refine(claim, start_inst, start_chk, drop=drop_premise, dps=dps,
-                             max_evals=refine_evals, seed=seed, time_limit=time_limit)
+                             max_evals=refine_evals, seed=seed, deadline=deadline)
     found = not chk.holds
     # A failure that only the refinement reached left the claim's own strategy: the premises
     # were re-checked, but an invariant the claim does not declare may have been broken.
@@ -240,7 +275,7 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
         claim.id, drop_premise, seed, max_examples, stats["evaluations"], stats["held"],
         stats["rejected"], stats["errors"], found, is_rounding_tie(chk), float(chk.slack),
         jsonable(chk.to_dict()), shrunk_slack, info, None, time.perf_counter() - t0, note,
-        found_by, inst)
+        found_by, inst, shrink_evals, deadline.fired)
     if found and out is not None:
         path = write_counterexample(out, claim, res, inst, chk, dps=dps)
         res = SearchResult(**{**res.__dict__, "file": str(path)})

@@ -4,28 +4,30 @@
 numeric check, turning whatever raises into a recorded error rather than a crash;
 :func:`is_rounding_tie` and :func:`relative_slack` read the resulting slack; and
 :func:`quiet_settings` is the Hypothesis configuration both drivers share (no deadline, no
-health checks, no output).  A driver that runs out of time raises :class:`TimeUp`, a
+health checks, no output).  A driver whose safety stop fires raises :class:`TimeUp` (the
+:class:`~proofkit.audit_budget.SafetyStop` of :mod:`proofkit.audit_budget`), a
 ``BaseException`` so that Hypothesis lets it through instead of treating it as a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .audit_budget import SafetyStop
 from .backend import tolerance
 
 __all__ = ["TimeUp", "Trial", "is_rounding_tie", "quiet_settings", "relative_slack",
-           "try_instance"]
+           "seed_only_draws", "try_instance"]
 
 _ROUNDING = tolerance(np.float64, 1e3)  # |slack| below this × scale: a float64 rounding tie
 
 
-class TimeUp(BaseException):
-    """Raised inside a Hypothesis test body to end the run when its time is spent."""
+TimeUp = SafetyStop  # the name the drivers used when time limits were budgets
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,42 @@ def relative_slack(lhs: float, rhs: float, slack: float) -> float:
 
 
 def quiet_settings(**options):
-    """``hypothesis.settings`` with no deadline, no health checks and no output, plus ``options``."""
+    """``hypothesis.settings`` with no deadline, no health checks, no output and draws from
+    the seed (``derandomize=False``, whatever profile is loaded), plus ``options``."""
     from hypothesis import HealthCheck, Verbosity, settings
 
-    return settings(deadline=None, suppress_health_check=list(HealthCheck), print_blob=False,
-                    verbosity=Verbosity.quiet, **options)
+    base = {"deadline": None, "suppress_health_check": list(HealthCheck), "print_blob": False,
+            "verbosity": Verbosity.quiet, "derandomize": False}
+    return settings(**(base | options))
+
+
+@contextlib.contextmanager
+def seed_only_draws():
+    """Hypothesis draws that depend on the seed alone, inside the ``with`` block.
+
+    Hypothesis (6.131 and later) mixes into its draws literals it harvests from every local
+    module imported so far, so which instance it draws fifth can depend on whether the
+    report modules, the CLI or pytest were imported first: a ``--jobs 1`` audit and a
+    ``--jobs 2`` one, or the CLI and the API, would then differ.  Inside this block that
+    pool is empty (its cache cleared on entry and exit).  Hypothesis versions without the
+    pool are left alone.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a Hypothesis without the local-constant pool
+        yield
+        return
+    saved = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if saved is None or cache is None:
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        cache.clear()

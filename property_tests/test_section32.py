@@ -68,8 +68,25 @@ def test_step_verdicts_stable(inst):
     assert got["section32.entry-B"] == (Verdict.LOOSE if k >= 2 else Verdict.VERIFIED)
     assert got["section32.entry-C"] == (Verdict.LOOSE if k >= 2 else Verdict.VERIFIED)
     assert got["section32.combine"] == (Verdict.LOOSE if k >= 2 else Verdict.VERIFIED)
-    for sid in ("section32.big-o", "section32.width", "section32.failures"):
-        assert got[sid] == Verdict.TYPO
+    assert got["section32.big-o"] == Verdict.TYPO
+    for sid in ("section32.width", "section32.failures", "section32.tau0"):
+        assert got[sid] == Verdict.GAP  # each with a repair (Outcome refuses a gap without)
+
+
+def test_fixed_R_steps_inherit_the_radius_gap():
+    """P(E_ir) ≤ 2R/√(2π) holds for a fixed R; R of Lemma 4 is random, so the steps that use
+    it take section32.radius's verdict and repair (run_claim applies the conditions)."""
+    from proofkit.claims import run_claim
+
+    res = run_claim(C, budget=0.5)
+    steps = {s["id"]: s for s in res["steps"]}
+    assert steps["section32.radius"]["verdict"] == "gap" and steps["section32.radius"]["repair"]
+    for sid in ("section32.prob", "section32.expectation"):
+        assert C.steps[[s.id for s in C.steps].index(sid)].derive(
+            Context(C.example(n=3, d=4, k=1), budget=0.5)).verdict == Verdict.VERIFIED
+        assert steps[sid]["verdict"] == "gap", sid
+        assert steps[sid]["inherited_from"] == "section32.radius"
+        assert steps[sid]["repair"] == steps["section32.radius"]["repair"]
 
 
 def test_markov_constant_is_2n2_not_2n2_over_m():

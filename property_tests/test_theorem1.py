@@ -29,8 +29,8 @@ def test_width_exponents():
 def test_step_verdicts_on_example():
     ex = CLAIM.example(n=3, d=4, k=1, m=50, seed=0)
     out = {s.id: s.derive(Context(ex)).verdict for s in CLAIM.steps}
-    assert out == {"theorem1.union": Verdict.TYPO, "theorem1.combine": Verdict.ERROR,
-                   "theorem1.width": Verdict.TYPO}
+    assert out == {"theorem1.union": Verdict.GAP, "theorem1.combine": Verdict.ERROR,
+                   "theorem1.width": Verdict.GAP}
 
 
 @settings(database=None, max_examples=scaled_examples(4))

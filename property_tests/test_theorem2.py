@@ -49,7 +49,7 @@ def test_dynamics_two_routes_agree(inst):
     except ImportError:
         assert out.verdict == Verdict.INCONCLUSIVE
         return
-    assert out.verdict == Verdict.VERIFIED, out.detail
+    assert out.verdict == Verdict.EVIDENCE, out.detail  # one run at one width
 
 
 def test_condition_8_not_needed_with_bias():

@@ -70,7 +70,8 @@ def test_quick_audit_end_to_end(tmp_path):
 
 
 def _tiny_audit(out, **kw):
-    small = dataclasses.replace(audit_mod.BUDGETS["quick"], claim_cap_s=1.0)
+    small = dataclasses.replace(audit_mod.BUDGETS["quick"], instances=2, search_examples=2,
+                                shrink_evals=2, refine_evals=2)
     return audit_mod.run_audit(out, budget=small, claims=["lemma6"], jobs=1,
                                progress=False, figures=False, command=["test"], **kw)
 

@@ -25,7 +25,7 @@ CLAIMS = ["lemma6", "prop2"]
 def audit_dir(tmp_path_factory):
     """A small real audit (two claims, flows as they are), written once for the module."""
     out = tmp_path_factory.mktemp("audit") / "rep"
-    small = dataclasses.replace(audit_mod.BUDGETS["quick"], claim_cap_s=2.5)
+    small = dataclasses.replace(audit_mod.BUDGETS["quick"], instances=3, search_examples=3)
     audit_mod.run_audit(out, budget=small, claims=CLAIMS, jobs=1, progress=False,
                         command=["proofkit", "audit", "--claims", *CLAIMS])
     return out

@@ -6,8 +6,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["flow_checks", "fmt", "premise_findings", "search_label", "step_counts",
-           "step_tally"]
+__all__ = [
+    "TALLY_HEADER",
+    "VERDICT_ORDER",
+    "flow_checks",
+    "fmt",
+    "premise_findings",
+    "search_label",
+    "step_counts",
+    "step_tally",
+]
 
 
 def fmt(v: Any, digits: int = 4) -> str:
@@ -33,11 +41,15 @@ def step_counts(c: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
+#: Verdicts from least to most severe (docs/verdicts.md), and their column header.
+VERDICT_ORDER = ("verified", "loose", "evidence", "typo", "gap", "inconclusive", "error")
+TALLY_HEADER = "v/l/ev/t/g/i/e"
+
+
 def step_tally(c: Mapping[str, Any]) -> str:
-    """The claim's step counts as ``verified/loose/typo/inconclusive/error``, e.g. ``3/1/0/0/0``."""
+    """The claim's step counts in :data:`VERDICT_ORDER`, e.g. ``3/1/0/0/1/0/0``."""
     n = step_counts(c)
-    return "/".join(str(n.get(v, 0)) for v in ("verified", "loose", "typo", "inconclusive",
-                                                "error"))
+    return "/".join(str(n.get(v, 0)) for v in VERDICT_ORDER)
 
 
 def search_label(s: Mapping[str, Any]) -> str:

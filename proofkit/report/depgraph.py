@@ -16,10 +16,12 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
+from .common import VERDICT_ORDER
+
 __all__ = ["COLUMN_IN", "draw", "graph_dot", "layers"]
 
 COLUMN_IN = 3.4
-_ORDER = ("verified", "loose", "typo", "inconclusive", "error", "not audited")
+_ORDER = (*VERDICT_ORDER, "not audited")
 
 
 def _graph(claims) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -96,7 +98,7 @@ def graph_dot(claims, colors: Mapping[str, str]) -> str:
     for row in layers(claims):
         L.append("  { rank=same; " + " ".join(f'"{k}";' for k in row) + " }")
         for k in row:
-            fc = "white" if status[k] in ("verified", "error", "typo") else "black"
+            fc = "white" if status[k] in ("verified", "error", "typo", "gap") else "black"
             L.append(f'  "{k}" [fillcolor="{colors[status[k]]}", fontcolor="{fc}"];')
     for k, ds in deps.items():
         for d in ds:
@@ -104,7 +106,7 @@ def graph_dot(claims, colors: Mapping[str, str]) -> str:
     used = [v for v in _ORDER if v in set(status.values())]
     cells = "".join(
         f'<td bgcolor="{colors[v]}" border="1"><font color='
-        f'"{"white" if v in ("verified", "error", "typo") else "black"}">{v}</font></td>'
+        f'"{"white" if v in ("verified", "error", "typo", "gap") else "black"}">{v}</font></td>'
         for v in used)
     L.append(f'  label=<<table border="0" cellspacing="3" cellpadding="1"><tr>{cells}'
              '</tr></table>>; labelloc=b; fontsize=8;')
@@ -148,7 +150,7 @@ def _matplotlib(plt, claims, colors):
                                     "shrinkA": 6, "shrinkB": 6, "mutation_scale": 7})
     for k, (x, y) in pos.items():
         ax.text(x, y, k, ha="center", va="center", fontsize=8,
-                color="white" if status[k] in ("verified", "error", "typo") else "black",
+                color="white" if status[k] in ("verified", "error", "typo", "gap") else "black",
                 bbox={"boxstyle": "round,pad=0.2", "fc": colors[status[k]], "ec": "black",
                       "lw": 0.5})
     ax.set_xlim(0, COLUMN_IN)

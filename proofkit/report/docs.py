@@ -59,11 +59,14 @@ def claim_page(c, result: Mapping[str, Any] | None) -> str:
               f"- Premises used: {', '.join(f'`{p}`' for p in s.premises) or 'none'}",
               f"- Paper: ${_md(s.paper)}$",
               f"- Derived: {_md(r.get('derived', '')) or '–'}",
-              f"- Detail: {_md(r.get('detail', '')) or '–'}", ""]
+              f"- Detail: {_md(r.get('detail', '')) or '–'}"]
+        L += [f"- Repair: {_md(r['repair'])}"] if r.get("repair") else []
+        L.append("")
     for se in (result or {}).get("searches", []):
         if se.get("drop_premise") is not None:
             L.append(f"- Search without `{se['drop_premise']}`: "
-                     + ("counterexample found" + (" (rounding level)" if se.get("marginal")
+                     + ("not searched" if se.get("searched") is False else
+                        "counterexample found" + (" (rounding level)" if se.get("marginal")
                                                   else "") if se.get("found")
                         else f"none in {se.get('evaluations', 0)} evaluations"))
     if L[-1] != "":

@@ -15,12 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .common import VERDICT_ORDER
+
 __all__ = ["COLUMN_IN", "PNG_DPI", "VERDICT_COLORS", "dependency_levels", "draw_all",
            "figure_bytes"]
 
-VERDICT_COLORS = {"verified": "#2e7d32", "loose": "#f9a825", "typo": "#1565c0",
-                  "inconclusive": "#9e9e9e", "error": "#c62828", "not audited": "#ffffff"}
-_ORDER = ("verified", "loose", "typo", "inconclusive", "error")
+VERDICT_COLORS = {"verified": "#2e7d32", "loose": "#f9a825", "evidence": "#80cbc4",
+                  "typo": "#1565c0", "gap": "#6a1b9a", "inconclusive": "#9e9e9e",
+                  "error": "#c62828", "not audited": "#ffffff"}
+_ORDER = VERDICT_ORDER
 
 
 def _num(v) -> float:

@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .common import flow_checks, fmt, premise_findings, search_label, step_tally
+from .common import TALLY_HEADER, flow_checks, fmt, premise_findings, search_label, step_tally
 from .mathtex import formula, prose, statement_latex, symbol_latex
 from .texify import text, tt
 
@@ -88,7 +88,7 @@ def _claims_table(claims) -> list[str]:
          r"all premises (a failure by float64 rounding alone is not counted).",
          r"\begingroup\small\setlength\LTleft{0pt}\setlength\LTright{0pt}",
          r"\begin{longtable}{" + _cols(0.17, 0.22, 0.14, 0.17, 0.12, 0.18) + "}",
-         r"\hline Claim & Location & Verdict & Steps v/l/t/i/e & Held / tried & Depends on \\"
+         r"\hline Claim & Location & Verdict & Steps (" + TALLY_HEADER + r") & Held / tried & Depends on \\"
          r" \hline\endhead \hline\endfoot"]
     for c in claims:
         counts = step_tally(c)
@@ -152,7 +152,7 @@ def _details(claims) -> list[str]:
                  f"{text(fmt(ch.get('worst_slack')))}"
                  + (f", {ch['failed_rounding']} by float64 rounding only"
                     if ch.get("failed_rounding") else "")
-                 + (" (stopped by the time limit)" if ch.get("time_limited") else "")
+                 + (" (stopped by the safety stop)" if ch.get("safety_stop") else "")
                  + (f"; {prose(ch['note'])}" if ch.get("note") else "") + ".")
         for s in c.get("searches", []):
             what = "under all premises" if s["drop_premise"] is None else \

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .common import flow_checks, fmt, premise_findings, search_label, step_tally
+from .common import TALLY_HEADER, flow_checks, fmt, premise_findings, search_label, step_tally
 from .mathtex import statement_latex
 from .unicode import formula as unicode_formula
 
@@ -52,11 +52,13 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
          + f". Counterexample files: {s.get('counterexamples', 0)}.", "",
          "A claim's verdict is the most severe of its step verdicts, its check on the example "
          "instance, its checks on Hypothesis instances and its counterexample search under all "
-         "premises (a failure by float64 rounding alone is not counted). Verdicts: `verified`, "
-         "`loose` (true, a tighter form is stated), `typo`, `inconclusive`, `error` (does not "
-         "follow).", "",
+         "premises (a failure by float64 rounding alone is not counted). Verdicts, least to most "
+         "severe (see docs/verdicts.md): `verified`, `loose` (true, a tighter bound follows), "
+         "`evidence` (computed support that is not a proof), `typo` (a misprint), `gap` (does "
+         "not follow as written; the stated repair, re-checked, closes it), `inconclusive`, "
+         "`error` (false as stated).", "",
          "## Claims", "",
-         "| Claim | Title | Location | Verdict | Steps v/l/t/i/e | Instances held | "
+         f"| Claim | Title | Location | Verdict | Steps {TALLY_HEADER} | Instances held | "
          "Smallest slack | Depends on |",
          "|---|---|---|---|---|---|---|---|"]
     for c in claims:
@@ -81,11 +83,12 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
         if c.get("error"):
             L += [f"**The claim could not be run:** {c['error']}", ""]
         if c.get("steps"):
-            L += ["| Step | Verdict | Paper | Derived | Detail |", "|---|---|---|---|---|"]
+            L += ["| Step | Verdict | Paper | Derived | Detail | Repair |",
+                  "|---|---|---|---|---|---|"]
             for st in c["steps"]:
                 L.append(f"| {_code(st['id'])} | {st['verdict']} | {_math(st['paper'])} | "
                          f"{cell(unicode_formula(st['derived'])) if st['derived'] else '–'} | "
-                         f"{cell(st['detail'])} |")
+                         f"{cell(st['detail'])} | {cell(st.get('repair') or '–')} |")
             L.append("")
         ex = c.get("example") or {}
         if ex.get("check"):
@@ -100,7 +103,7 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
               f"{ch.get('failed_rounding', 0)} failures by float64 rounding only, "
               f"{ch.get('ties', 0)} ties at the data's resolution, "
               f"{ch.get('rejected', 0)} rejected, {ch.get('errors', 0)} errors"
-              + (", stopped by the time limit" if ch.get("time_limited") else "")
+              + (", stopped by the safety stop" if ch.get("safety_stop") else "")
               + f"); SymPy statement agreed on {ch.get('statement_agrees', 0)}, disagreed on "
               f"{ch.get('statement_disagrees', 0)}." + (f" Note: {ch['note']}" if ch.get("note")
                                                         else ""), ""]
@@ -117,6 +120,11 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
             L.append("")
             notes = [f"{se['drop_premise'] or 'all premises'}: {se['note']}"
                      for se in c["searches"] if se.get("note")]
+            for se in c["searches"]:
+                if se.get("found") and se.get("refutes"):
+                    where = (f"without `{se['drop_premise']}`" if se["drop_premise"]
+                             else "under all premises")
+                    L.append(f"- The counterexample {where} refutes {se['refutes']}.")
             L += [f"Notes: {cell('; '.join(notes))}", ""] if notes else []
         for p, msg in premise_findings(c):
             L.append(f"- Premise `{p}`: {msg}.")
