@@ -84,7 +84,21 @@ def layers(claims: list[Mapping[str, Any]]) -> list[list[str]]:
         row.sort(key=key)
         for i, k in enumerate(row):
             pos[k] = i
-    return [row for row in out if row]
+    return [part for row in out if row for part in _wrap(row)]
+
+
+#: Characters of labels one row holds at 8 pt in one column (3.4 in); a longer layer wraps
+#: onto several rows (claims of one layer never depend on each other, so order is kept).
+ROW_CHARS = 24
+
+
+def _wrap(row: list[str]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    for k in row:
+        if parts[-1] and sum(map(len, parts[-1])) + len(k) > ROW_CHARS:
+            parts.append([])
+        parts[-1].append(k)
+    return parts
 
 
 def graph_dot(claims, colors: Mapping[str, str]) -> str:
@@ -95,8 +109,11 @@ def graph_dot(claims, colors: Mapping[str, str]) -> str:
          '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans Condensed", fontsize=8, '
          'height=0.2, width=0.3, margin="0.03,0.015", penwidth=0.6];',
          '  edge [arrowsize=0.5, penwidth=0.6, color="#555555"];']
-    for row in layers(claims):
+    rows = layers(claims)
+    for above, row in zip([None, *rows], rows, strict=False):
         L.append("  { rank=same; " + " ".join(f'"{k}";' for k in row) + " }")
+        if above:  # keep the rows in order, also where a wrapped layer has no edge down
+            L.append(f'  "{above[0]}" -> "{row[0]}" [style=invis];')
         for k in row:
             fc = "white" if status[k] in ("verified", "error", "typo", "gap") else "black"
             L.append(f'  "{k}" [fillcolor="{colors[status[k]]}", fontcolor="{fc}"];')
