@@ -9,7 +9,9 @@ imported inside ``func``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from .errors import InputError, ProblemError
@@ -26,6 +28,32 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+_HYPOTHESIS_COMMANDS = ("audit", "search", "check", "docs", "replay")
+
+
+@contextlib.contextmanager
+def _hypothesis_home(command: str):
+    """Keep Hypothesis' own files (``.hypothesis/``) out of the current folder: proofkit
+    writes only under the paths it is given.  A private temporary home, removed afterwards,
+    unless the user chose one with ``HYPOTHESIS_STORAGE_DIRECTORY``."""
+    if command not in _HYPOTHESIS_COMMANDS or os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    import shutil
+    import tempfile
+
+    from hypothesis import configuration as hc
+
+    old = getattr(hc, "__hypothesis_home_directory", None)
+    home = tempfile.mkdtemp(prefix="proofkit-hypothesis-")
+    hc.set_hypothesis_home_dir(home)
+    try:
+        yield
+    finally:
+        hc.set_hypothesis_home_dir(old)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,20 +84,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    from .workers import Terminated, signals_raise
+
     try:
-        return int(args.func(args) or 0)
+        with signals_raise(), _hypothesis_home(args.command):
+            return int(args.func(args) or 0)
     except (ProblemError, InputError) as exc:
         print(f"proofkit: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("proofkit: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `proofkit check lemma1 | head`: the reader left, not an error
-        import os
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): workers are gone
+        if argv is None:  # the real command line: a second Ctrl-C must not print a traceback
+            import signal
 
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        term = isinstance(exc, Terminated)
+        print(f"proofkit: {'terminated' if term else 'interrupted'}", file=sys.stderr)
+        return 143 if term else 130
+    except BrokenPipeError:  # e.g. `proofkit check lemma1 | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

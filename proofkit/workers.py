@@ -1,0 +1,129 @@
+"""Worker processes that never outlive the command that started them.
+
+- :func:`resolve_jobs`: ``--jobs`` is at least 1 and at most the CPUs this process may use
+  (a larger value is clamped, with a note).
+- :func:`pool_map` runs tasks in a process pool whose workers share the caller's process
+  group, ignore SIGINT (the parent handles Ctrl-C), and die with the parent: on Linux by
+  ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, everywhere by a watchdog thread that exits when the
+  parent is gone.  Any exception or interrupt in the parent kills the workers at once
+  instead of waiting for their tasks.
+- :func:`signals_raise` turns SIGTERM into :class:`Terminated` (a ``KeyboardInterrupt``),
+  so the command line cleans up on SIGTERM as on Ctrl-C and exits 143 (130 for Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+from .errors import InputError
+
+__all__ = ["Terminated", "cpu_count", "pool_map", "resolve_jobs", "signals_raise"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop like Ctrl-C (exit code 143 on the command line)."""
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(jobs: int | None, option: str = "--jobs") -> tuple[int, str | None]:
+    """``(jobs to use, note or None)``: default ``min(CPUs, 8)``; above the CPUs: clamped.
+
+    >>> resolve_jobs(1)
+    (1, None)
+    """
+    cpus = cpu_count()
+    if jobs is None:
+        return min(cpus, 8), None
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"{option} {jobs!r}; it must be an integer >= 1")
+    if jobs > cpus:
+        return cpus, f"{option} {jobs} is more than the {cpus} CPU(s) here; using {cpus}"
+    return jobs, None
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        threading.Event().wait(0.25)
+
+
+def _init_worker(parent: int) -> None:
+    """Pool initializer: die with the parent, leave Ctrl-C to it, default SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _kill(pool) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(2.0)
+
+
+def pool_map(jobs: int, tasks: list[tuple[Callable, tuple, dict]]) -> list:
+    """``[fn(*args, **kwargs) for each task]``, in ``jobs`` worker processes when ``jobs > 1``.
+
+    Results come back in task order.  An exception in a task, Ctrl-C or :class:`Terminated`
+    kills every worker before it propagates.
+    """
+    if jobs <= 1 or len(tasks) <= 1:
+        return [fn(*a, **kw) for fn, a, kw in tasks]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
+                               initializer=_init_worker, initargs=(os.getpid(),))
+    try:
+        futs = [pool.submit(fn, *a, **kw) for fn, a, kw in tasks]
+        out = [f.result() for f in futs]
+    except BaseException:
+        _kill(pool)
+        raise
+    pool.shutdown(wait=True)
+    return out
+
+
+@contextlib.contextmanager
+def signals_raise() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise Terminated
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
