@@ -64,18 +64,26 @@ def register(sub) -> None:
 
 
 def _nonneg(name: str, v) -> None:
-    from .errors import InputError
+    from .limits import integer
 
-    if v is not None and v < 0:
-        raise InputError(f"--{name} {v}; it must be >= 0")
+    if v is not None:
+        integer(name, v, 0)
 
 
 def _audit(args: argparse.Namespace) -> int:
+    import sys
+
     from .audit import run_audit
+    from .outdir import check_folder
+    from .workers import resolve_jobs
 
     _nonneg("seed", args.seed)
+    jobs, note = resolve_jobs(args.jobs)
+    check_folder(args.out)
+    if note:
+        print(f"proofkit: note: {note}", file=sys.stderr)
     res = run_audit(args.out, budget=args.budget, seed=args.seed, claims=args.claims,
-                    jobs=args.jobs, command=["proofkit", *getattr(args, "argv", [])],
+                    jobs=jobs, command=["proofkit", *getattr(args, "argv", [])],
                     progress=not args.quiet, figures=not args.no_figures)
     s = res.summary
     print(f"audited {s['claims']} claims ({s['steps']} steps) at budget {res.budget}, seed "
@@ -87,19 +95,23 @@ def _audit(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     import json
 
+    from . import limits
     from .claims import get_claim
     from .errors import InputError
+    from .outdir import check_file
     from .search import default_path, search
 
     _nonneg("seed", args.seed)
-    _nonneg("refine-evals", args.refine_evals)
-    if args.dps < 15:
-        raise InputError(f"--dps {args.dps}; it must be >= 15")
+    limits.integer("refine-evals", args.refine_evals, 0, limits.MAX_COUNT)
+    limits.integer("max-examples", args.max_examples, 1, limits.MAX_COUNT)
+    limits.integer("dps", args.dps, 15, limits.MAX_DPS)
+    limits.positive("time-limit", args.time_limit, high=limits.MAX_T_MAX)
     try:
         c = get_claim(args.claim)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
-    out = args.out or default_path(c.id, args.drop_premise)
+    out = args.out if args.out is not None else default_path(c.id, args.drop_premise)
+    check_file(out, "--out", schema_prefix="proofkit.counterexample/")
     r = search(c, args.drop_premise, max_examples=args.max_examples, seed=args.seed, out=out,
                dps=args.dps, refine_evals=args.refine_evals, time_limit=args.time_limit)
     if args.json:
@@ -143,13 +155,17 @@ def _replay(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .outdir import check_folder, record_files
     from .report import FORMATS, render
     from .report.json_report import load
 
     res = load(args.audit_json)
-    out = Path(args.out) if args.out else Path(args.audit_json).parent
+    out = Path(args.audit_json).parent if args.out is None else args.out
+    out = check_folder(out, "--out", replace=False)
+    out.mkdir(parents=True, exist_ok=True)
     written = render(res.to_dict(), out, tuple(args.format or FORMATS),
                      figures=not args.no_figures)
+    record_files(out, written, "report", seed=res.seed)
     for p in written:
         print(p)
     return 0

@@ -108,10 +108,13 @@ def _empty_text(option: str, out) -> None:
         raise InputError(f"{option} is empty; give a path, e.g. {option} proofkit-report")
 
 
-def check_folder(out: str | os.PathLike, option: str = "--out") -> Path:
+def check_folder(out: str | os.PathLike, option: str = "--out", *, replace: bool = True) -> Path:
     """Check that proofkit may (re)place folder ``out``; its resolved absolute path.
 
-    Raises :class:`~proofkit.errors.InputError` naming ``option`` and the rule otherwise.
+    ``replace=False`` is for commands that write named files into the folder instead of
+    replacing it (``report``, ``flow``, ``sweep``): they may use the current folder when it
+    is empty or proofkit's.  Raises :class:`~proofkit.errors.InputError` naming ``option``
+    and the rule otherwise.
     """
     _empty_text(option, out)
     real = Path(os.path.realpath(out))
@@ -119,7 +122,7 @@ def check_folder(out: str | os.PathLike, option: str = "--out") -> Path:
     why = None
     if real == Path(real.anchor):
         why = "is the file-system root"
-    elif real == cwd or real in cwd.parents:
+    elif replace and (real == cwd or real in cwd.parents):
         why = "is the current folder or a folder above it"
     elif real == home:
         why = "is the home folder"

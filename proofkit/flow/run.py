@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..errors import InputError
+from ..limits import gd_steps
 from ..problem import lift_bias
 
 __all__ = ["INTEGRATORS", "default_eta", "run_flow"]
@@ -87,6 +88,7 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
 
         eta = default_eta(problem if not bias else lift_bias(problem, alpha),
                           _lifted(net) if bias else net) if eta is None else float(eta)
+        gd_steps(t_max, eta)  # refused above 1e7 steps, before the first one
         return gd_flow(problem, net, t_max=t_max, eta=eta, times=times, bias=bias,
                        alpha=alpha, rows=rows)
     if integrator == "ode":
