@@ -37,22 +37,27 @@ _HYPOTHESIS_COMMANDS = ("audit", "search", "check", "docs", "replay")
 def _hypothesis_home(command: str):
     """Keep Hypothesis' own files (``.hypothesis/``) out of the current folder: proofkit
     writes only under the paths it is given.  A private temporary home, removed afterwards,
-    unless the user chose one with ``HYPOTHESIS_STORAGE_DIRECTORY``."""
+    unless the user chose one with ``HYPOTHESIS_STORAGE_DIRECTORY``.  Set through that
+    variable (read lazily by Hypothesis, inherited by workers) so that refusing bad input
+    never waits for Hypothesis to import."""
     if command not in _HYPOTHESIS_COMMANDS or os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield
         return
     import shutil
     import tempfile
 
-    from hypothesis import configuration as hc
-
-    old = getattr(hc, "__hypothesis_home_directory", None)
     home = tempfile.mkdtemp(prefix="proofkit-hypothesis-")
-    hc.set_hypothesis_home_dir(home)
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
+    hc = sys.modules.get("hypothesis.configuration")  # already imported (e.g. under pytest)
+    old = getattr(hc, "__hypothesis_home_directory", None)
+    if hc is not None:
+        hc.set_hypothesis_home_dir(home)
     try:
         yield
     finally:
-        hc.set_hypothesis_home_dir(old)
+        os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        if hc is not None:
+            hc.set_hypothesis_home_dir(old)
         shutil.rmtree(home, ignore_errors=True)
 
 
