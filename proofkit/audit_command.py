@@ -2,7 +2,8 @@
 
 Exit codes: 0 when the command ran (a claim that fails is a finding, not a failure);
 1 from ``replay`` when the numbers do not reproduce bit for bit; 2 with one line on stderr
-for bad usage or input (raised as :class:`~proofkit.errors.InputError`).
+for bad usage or input (raised as :class:`~proofkit.errors.InputError`), checked before any
+work (:mod:`proofkit.limits`, :mod:`proofkit.outdir`); 130 after Ctrl-C, 143 after SIGTERM.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ def register(sub) -> None:
     a = sub.add_parser("audit", help="audit every claim: proof steps, numeric checks, "
                        "counterexample searches, Theorem 1-2 flows; write the reports")
     a.add_argument("--out", default="proofkit-report", metavar="DIR",
-                   help="output directory (default ./proofkit-report), replaced atomically")
+                   help="output directory (default ./proofkit-report): new, empty or made by "
+                   "proofkit; replaced in one atomic step (docs/safety.md)")
     a.add_argument("--budget", default="default", choices=("quick", "default", "deep"),
                    help="quick ~1 min, default ~5 min (2 cores), deep: overnight")
     a.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     a.add_argument("--claims", nargs="+", metavar="CLAIM", help="audit only these claim ids")
     a.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes (default: number of CPUs, at most 8)")
+                   help="worker processes (default: number of CPUs, at most 8; more than the "
+                   "CPUs is clamped)")
     a.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     a.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     a.set_defaults(func=_audit)

@@ -107,7 +107,12 @@ def cli_reference() -> str:
              "# Command-line reference", "",
              "Exit codes: 0 when a command ran (a claim that fails is a finding, not a "
              "failure); 1 from `proofkit replay` when the numbers do not reproduce bit for bit; "
-             "2 with one line on stderr for bad usage or input.", "",
+             "2 with one line on stderr for bad usage or input (checked before any work); "
+             "130 after Ctrl-C and 143 after SIGTERM (workers stopped, nothing half-written).",
+             "", "`--out` must be a new folder, an empty one, or one proofkit wrote (it "
+             "carries `.proofkit-report.json`); never the current folder, a file or a "
+             "read-only folder. Limits on sizes, precisions and times, and the atomic report "
+             "swap, are in [safety.md](safety.md).", "",
              "```text", parser.format_help().rstrip(), "```", ""]
         for name, sp in subs.choices.items():
             L += [f"## proofkit {name}", "", "```text", sp.format_help().rstrip(), "```", ""]
