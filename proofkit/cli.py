@@ -89,21 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    from .workers import Terminated, signals_raise
+    from .workers import Terminated, interrupt_reported, signals_raise
 
     try:
-        with signals_raise(), _hypothesis_home(args.command):
+        with signals_raise(keep=argv is None), _hypothesis_home(args.command):
             return int(args.func(args) or 0)
     except (ProblemError, InputError) as exc:
         print(f"proofkit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): workers are gone
-        if argv is None:  # the real command line: a second Ctrl-C must not print a traceback
-            import signal
-
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
         term = isinstance(exc, Terminated)
-        print(f"proofkit: {'terminated' if term else 'interrupted'}", file=sys.stderr)
+        print(f"proofkit: {'terminated' if term else 'interrupted'}", file=sys.stderr,
+              flush=True)
+        interrupt_reported()
         return 143 if term else 130
     except BrokenPipeError:  # e.g. `proofkit check lemma1 | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -8,7 +8,9 @@
   parent is gone.  Any exception or interrupt in the parent kills the workers at once
   instead of waiting for their tasks.
 - :func:`signals_raise` turns SIGTERM into :class:`Terminated` (a ``KeyboardInterrupt``),
-  so the command line cleans up on SIGTERM as on Ctrl-C and exits 143 (130 for Ctrl-C).
+  so the command line cleans up on SIGTERM as on Ctrl-C and exits 143 (130 for Ctrl-C);
+  from the first signal on, a deadline guarantees the exit within :data:`DEADLINE_S`
+  seconds even where Python swallows the exception (a gc callback, ``__del__``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from collections.abc import Callable, Iterator
 
 from .errors import InputError
 
-__all__ = ["Terminated", "cpu_count", "pool_map", "resolve_jobs", "signals_raise"]
+__all__ = ["DEADLINE_S", "Terminated", "cpu_count", "interrupt_reported", "pool_map",
+           "resolve_jobs", "signals_raise"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -112,18 +115,89 @@ def pool_map(jobs: int, tasks: list[tuple[Callable, tuple, dict]]) -> list:
     return out
 
 
+DEADLINE_S = 1.0
+"""After Ctrl-C/SIGTERM the command exits within this many seconds, cleaned up or not."""
+
+_state: dict = {}
+
+
+def _reset() -> None:
+    _state.update(code=None, timer=None, retry=False, reported=False)
+
+
+_reset()
+
+
+def _force_exit() -> None:
+    """The deadline passed: drop proofkit's half-built stages, say so, exit (workers follow
+    through PR_SET_PDEATHSIG / their watchdog)."""
+    from .report.atomic import abandon_stages
+
+    with contextlib.suppress(Exception):
+        abandon_stages()
+    if not _state["reported"]:
+        msg = "terminated" if _state["code"] == 143 else "interrupted"
+        with contextlib.suppress(OSError):
+            os.write(2, f"proofkit: {msg}\n".encode())
+    os._exit(_state["code"] or 130)
+
+
+def _on_signal(signum, frame):
+    if _state["code"] is None:
+        _state["code"] = 143 if signum == signal.SIGTERM else 130
+        _state["timer"] = threading.Timer(DEADLINE_S, _force_exit)
+        _state["timer"].daemon = True
+        _state["timer"].start()
+    elif not _state["retry"]:
+        return  # already stopping: a second Ctrl-C changes nothing
+    _state["retry"] = False
+    raise Terminated if _state["code"] == 143 else KeyboardInterrupt
+
+
+def _unraisable(hook):
+    def on_unraisable(u):
+        # The interrupt landed where Python cannot raise (a gc callback, __del__): say
+        # nothing and deliver it again a moment later.
+        if isinstance(u.exc_value, KeyboardInterrupt) and _state["code"] is not None:
+            _state["retry"] = True
+            sig = signal.SIGTERM if _state["code"] == 143 else signal.SIGINT
+            t = threading.Timer(0.05, os.kill, (os.getpid(), sig))
+            t.daemon = True
+            t.start()
+            return
+        hook(u)
+
+    return on_unraisable
+
+
+def interrupt_reported() -> None:
+    """The command line printed its one line about the interrupt: do not print another."""
+    _state["reported"] = True
+
+
 @contextlib.contextmanager
-def signals_raise() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread."""
+def signals_raise(*, keep: bool = False) -> Iterator[None]:
+    """Within the block Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM :class:`Terminated`
+    in the main thread, once; from the first signal on, the process exits within
+    :data:`DEADLINE_S` seconds even if the exception is swallowed or clean-up hangs.
+
+    ``keep=True`` (the real command line) leaves the handlers in place after the block,
+    so a second Ctrl-C while the interpreter shuts down prints no traceback.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def on_term(signum, frame):
-        raise Terminated
-
-    old = signal.signal(signal.SIGTERM, on_term)
+    _reset()
+    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(old_hook)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        if not keep:
+            for s, h in old.items():
+                signal.signal(s, h)
+            sys.unraisablehook = old_hook
+            if _state["timer"] is not None:
+                _state["timer"].cancel()
+            _reset()

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..outdir import check_folder, read_manifest, write_manifest
 
-__all__ = ["recover", "staged_directory", "write_bytes", "write_text"]
+__all__ = ["abandon_stages", "recover", "staged_directory", "write_bytes", "write_text"]
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -73,6 +73,16 @@ _NOREPLACE, _EXCHANGE = 1, 2  # renameat2 flags (Linux)
 _DARWIN_FLAGS = {_NOREPLACE: 0x4, _EXCHANGE: 0x2}  # renamex_np: RENAME_EXCL, RENAME_SWAP
 _SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}  # for a libc without the renameat2 wrapper
 _AT_FDCWD = -100
+
+
+_ACTIVE: set[Path] = set()  # stages being built by this process
+
+
+def abandon_stages() -> None:
+    """Delete this process's stages (proofkit's, or empty); for an exit that cannot wait."""
+    for p in list(_ACTIVE):
+        _remove(p)
+        _ACTIVE.discard(p)
 
 
 def _step(name: str, fn: Callable, *args, **kwargs):
@@ -226,6 +236,7 @@ def staged_directory(out: str | os.PathLike, *, keep: tuple[str, ...] = (),
     real = check_folder(out)
     stage = Path(_step("make stage", tempfile.mkdtemp, dir=real.parent,
                        prefix=f".{real.name}.stage-{os.getpid()}-"))
+    _ACTIVE.add(stage)
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -244,4 +255,6 @@ def staged_directory(out: str | os.PathLike, *, keep: tuple[str, ...] = (),
         if read_manifest(stage) is not None or (stage.is_dir() and not any(stage.iterdir())):
             shutil.rmtree(stage, ignore_errors=True)
         raise
+    finally:
+        _ACTIVE.discard(stage)
     _fsync_dir(real.parent)
