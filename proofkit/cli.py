@@ -61,6 +61,13 @@ def _hypothesis_home(command: str):
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _exit_now(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -83,17 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    args.argv = list(sys.argv[1:] if argv is None else argv)
     from .workers import Terminated, interrupt_reported, signals_raise
 
     try:
-        with signals_raise(keep=argv is None), _hypothesis_home(args.command):
-            return int(args.func(args) or 0)
+        with signals_raise(keep=argv is None):  # from the start: Ctrl-C while importing too
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help()
+                return 2
+            args.argv = list(sys.argv[1:] if argv is None else argv)
+            with _hypothesis_home(args.command):
+                return int(args.func(args) or 0)
     except (ProblemError, InputError) as exc:
         print(f"proofkit: error: {exc}", file=sys.stderr)
         return 2
@@ -102,10 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"proofkit: {'terminated' if term else 'interrupted'}", file=sys.stderr,
               flush=True)
         interrupt_reported()
-        return 143 if term else 130
+        code = 143 if term else 130
+        if argv is None:  # the real command line: clean-up is done; exit now, with this code
+            _exit_now(code)  # (an interrupt that hit an import would make Python die by SIGINT)
+        return code
     except BrokenPipeError:  # e.g. `proofkit check lemma1 | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

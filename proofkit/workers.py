@@ -148,7 +148,7 @@ def _on_signal(signum, frame):
         _state["timer"] = threading.Timer(DEADLINE_S, _force_exit)
         _state["timer"].daemon = True
         _state["timer"].start()
-    elif not _state["retry"]:
+    elif not _state["retry"] or _state["reported"]:
         return  # already stopping: a second Ctrl-C changes nothing
     _state["retry"] = False
     raise Terminated if _state["code"] == 143 else KeyboardInterrupt
@@ -159,6 +159,8 @@ def _unraisable(hook):
         # The interrupt landed where Python cannot raise (a gc callback, __del__): say
         # nothing and deliver it again a moment later.
         if isinstance(u.exc_value, KeyboardInterrupt) and _state["code"] is not None:
+            if _state["retry"] or _state["reported"]:
+                return  # a redelivery is already on its way, or the interrupt was handled
             _state["retry"] = True
             sig = signal.SIGTERM if _state["code"] == 143 else signal.SIGINT
             t = threading.Timer(0.05, os.kill, (os.getpid(), sig))
