@@ -163,8 +163,8 @@ def _report(args: argparse.Namespace) -> int:
     from .report.json_report import load
 
     res = load(args.audit_json)
-    out = Path(args.audit_json).parent if args.out is None else args.out
-    out = check_folder(out, "--out", replace=False)
+    out = Path(args.audit_json).parent if args.out is None else Path(args.out)
+    check_folder(args.out if args.out is not None else out, "--out", replace=False)
     out.mkdir(parents=True, exist_ok=True)
     written = render(res.to_dict(), out, tuple(args.format or FORMATS),
                      figures=not args.no_figures)

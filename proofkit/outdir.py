@@ -60,6 +60,11 @@ def foreign_entries(folder: str | os.PathLike) -> list[str] | None:
     if man is None:
         return None
     known = set(man.get("files") or [])
+    for nested in folder.rglob(MANIFEST):  # e.g. `report --out REPORT/sub`: proofkit's too
+        sub = read_manifest(nested.parent)
+        if nested.parent != folder and sub is not None:
+            rel = nested.parent.relative_to(folder).as_posix()
+            known |= {f"{rel}/{f}" for f in sub.get("files") or []} | {f"{rel}/{MANIFEST}"}
     return [p for p in _listing(folder) if p not in known]
 
 

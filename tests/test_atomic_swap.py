@@ -162,3 +162,19 @@ def test_an_empty_folder_is_taken_over(tmp_path):
     with atomic.staged_directory(out, kind="test") as st:
         (st / "a.txt").write_text("x")
     assert (out / "a.txt").read_text() == "x" and read_manifest(out)["kind"] == "test"
+
+
+def test_nested_proofkit_folder_is_proofkits(tmp_path):
+    """`proofkit report --out REPORT/sub` inside a report does not make REPORT foreign."""
+    from proofkit.outdir import foreign_entries, record_files
+
+    out = tmp_path / "rep"
+    with atomic.staged_directory(out, kind="test") as st:
+        (st / "a.txt").write_text("x")
+    (out / "sub").mkdir()
+    (out / "sub" / "report.md").write_text("md")
+    assert foreign_entries(out) == ["sub/report.md"]
+    record_files(out / "sub", [out / "sub" / "report.md"], "report")
+    assert foreign_entries(out) == []
+    (out / "sub" / "mine.txt").write_text("user")
+    assert foreign_entries(out) == ["sub/mine.txt"]
