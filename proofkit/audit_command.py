@@ -162,9 +162,12 @@ def _report(args: argparse.Namespace) -> int:
     from .report import FORMATS, render
     from .report.json_report import load
 
+    if args.out is not None:  # a bad --out is refused before the file is read
+        check_folder(args.out, "--out", replace=False)
     res = load(args.audit_json)
     out = Path(args.audit_json).parent if args.out is None else Path(args.out)
-    check_folder(args.out if args.out is not None else out, "--out", replace=False)
+    if args.out is None:
+        check_folder(out, "--out (default: the folder of audit.json)", replace=False)
     out.mkdir(parents=True, exist_ok=True)
     written = render(res.to_dict(), out, tuple(args.format or FORMATS),
                      figures=not args.no_figures)

@@ -79,7 +79,11 @@ CASES = [
     (["replay", "list.json"], "list.json"),
     (["report", "badaudit/audit.json"], "audit.json"),
     (["report", "missing/audit.json"], "audit.json"),
+    (["report", "badaudit/audit.json", "--out", "afile"], "--out"),
+    (["flow", "--out", "readonly"], "--out"),
+    (["sweep", "--out", "afile/sub"], "--out"),
     (["docs", "--out", "afile"], "--out"),
+    (["docs", "--out", "userdocs"], "--out"),  # would overwrite a page proofkit did not write
 ]
 
 
@@ -93,6 +97,8 @@ def _fixtures(d: Path) -> None:
     (d / "list.json").write_text("[1, 2, 3]")
     (d / "badaudit").mkdir()
     (d / "badaudit" / "audit.json").write_text("{not json")
+    (d / "userdocs").mkdir()
+    (d / "userdocs" / "cli.md").write_text("my own notes")
     os.chmod(d / "readonly", 0o555)
 
 
