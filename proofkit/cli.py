@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -46,7 +47,11 @@ def _hypothesis_home(command: str):
     import shutil
     import tempfile
 
+    from .workers import AT_FORCED_EXIT
+
     home = tempfile.mkdtemp(prefix="proofkit-hypothesis-")
+    drop = functools.partial(shutil.rmtree, home, ignore_errors=True)
+    AT_FORCED_EXIT.append(drop)
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
     hc = sys.modules.get("hypothesis.configuration")  # already imported (e.g. under pytest)
     old = getattr(hc, "__hypothesis_home_directory", None)
@@ -58,7 +63,8 @@ def _hypothesis_home(command: str):
         os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         if hc is not None:
             hc.set_hypothesis_home_dir(old)
-        shutil.rmtree(home, ignore_errors=True)
+        drop()
+        AT_FORCED_EXIT.remove(drop)
 
 
 def _exit_now(code: int) -> None:

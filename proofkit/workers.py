@@ -118,6 +118,9 @@ def pool_map(jobs: int, tasks: list[tuple[Callable, tuple, dict]]) -> list:
 DEADLINE_S = 1.0
 """After Ctrl-C/SIGTERM the command exits within this many seconds, cleaned up or not."""
 
+AT_FORCED_EXIT: list[Callable[[], None]] = []
+"""Clean-ups (e.g. a temporary folder) to run when the deadline forces the exit."""
+
 _state: dict = {}
 
 
@@ -135,6 +138,9 @@ def _force_exit() -> None:
 
     with contextlib.suppress(Exception):
         abandon_stages()
+    for fn in list(AT_FORCED_EXIT):
+        with contextlib.suppress(Exception):
+            fn()
     if not _state["reported"]:
         msg = "terminated" if _state["code"] == 143 else "interrupted"
         with contextlib.suppress(OSError):

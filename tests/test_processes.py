@@ -48,7 +48,9 @@ def _alive(pids) -> list[int]:
 
 
 def _start_audit(tmp_path: Path, jobs: int = 2):
-    env = dict(os.environ, PYTHONPATH=str(_ROOT))
+    # Hypothesis' home beside tmp_path: a SIGKILLed audit cannot remove its temporary one
+    env = dict(os.environ, PYTHONPATH=str(_ROOT),
+               HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path.parent / f"{tmp_path.name}-hyp"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "proofkit", "audit", "--budget", "quick", "--claims", "lemma6",
          "--no-figures", "--quiet", "--jobs", str(jobs), "--out", "rep"],
