@@ -51,7 +51,7 @@ __all__ = [
     "seed",
 ]
 
-MAX_STEPS = 10_000_000
+MAX_STEPS = 1_000_000  # 1e7 GD steps at the default η run for many minutes
 """Most GD steps ``ceil(t_max/eta)`` one run may take."""
 MAX_ROWS = 1_000_000
 """Most rows (recording times) one trajectory may hold."""

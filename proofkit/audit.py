@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from .claim_audit import audit_claim
 from .errors import InputError
 from .flow_audit import run_flows
 from .instance_io import jsonable
+from .outdir import check_folder
+from .workers import pool_map, resolve_jobs
 
 __all__ = ["AUDIT_SCHEMA", "BUDGETS", "AuditResult", "Budget", "audit_claim", "run_audit",
            "run_flows"]
@@ -88,19 +90,6 @@ def _summary(claims: Sequence[Mapping], flows: Mapping) -> dict:
     }
 
 
-def _pool_map(jobs: int, tasks: list[tuple[Callable, tuple, dict]]) -> list:
-    """Run ``fn(*args, **kwargs)`` for each task, in worker processes when ``jobs > 1``."""
-    if jobs <= 1 or len(tasks) <= 1:
-        return [fn(*a, **kw) for fn, a, kw in tasks]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futs = [pool.submit(fn, *a, **kw) for fn, a, kw in tasks]
-        return [f.result() for f in futs]
-
-
 def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
               budget: str | Budget = "default",
               seed: int = 0, claims: Sequence[str] | None = None, jobs: int | None = None,
@@ -119,7 +108,8 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     claims : sequence of str, optional
         Claim ids to audit (default: every registered claim).
     jobs : int, optional
-        Worker processes for the claims (default: the number of CPUs, at most 8).
+        Worker processes for the claims (default: the number of CPUs, at most 8; more than
+        the CPUs is clamped to them).  Workers die with the audit (:mod:`proofkit.workers`).
     command : sequence of str, optional
         The command line to record (default: ``sys.argv``).
     """
@@ -136,9 +126,9 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     if unknown:
         raise InputError(f"--claims: unknown claim(s) {', '.join(unknown)}; known: "
                          f"{', '.join(registry)}")
-    jobs = min(os.cpu_count() or 1, 8) if jobs is None else jobs
-    if jobs < 1:
-        raise InputError(f"--jobs {jobs}; it must be >= 1")
+    jobs, _ = resolve_jobs(jobs)
+    if out is not None:
+        check_folder(out)  # refused before any work; the swap checks again
     cmd = tuple(command if command is not None else ["proofkit", *sys.argv[1:]])
     t0 = time.perf_counter()
     created = utc_timestamp()
@@ -150,7 +140,7 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
         tasks += [(audit_claim, (cid, b, seed), {"cx_dir": cx, "progress": progress})
                   for cid in ids]
         t_run = time.perf_counter()
-        flows, *recs = _pool_map(jobs, tasks)
+        flows, *recs = pool_map(jobs, tasks)
         t_run = time.perf_counter() - t_run
         return AuditResult(
             tool_version=__version__, created=created, seed=seed, budget=b.name, command=cmd,
@@ -167,7 +157,8 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     from .report import write_outputs
     from .report.atomic import staged_directory
 
-    with staged_directory(out, keep=(".hypothesis-db",)) as stage:
+    with staged_directory(out, keep=(".hypothesis-db",), kind="audit",
+                          info={"seed": seed, "budget": b.name, "command": list(cmd)}) as stage:
         result = compute(stage)
         write_outputs(result, stage, figures=figures)
         say(progress, f"wrote {Path(out)} in {time.perf_counter() - t0:.1f}s")

@@ -2,7 +2,8 @@
 
 Exit codes: 0 when the command ran (a claim that fails is a finding, not a failure);
 1 from ``replay`` when the numbers do not reproduce bit for bit; 2 with one line on stderr
-for bad usage or input (raised as :class:`~proofkit.errors.InputError`).
+for bad usage or input (raised as :class:`~proofkit.errors.InputError`), checked before any
+work (:mod:`proofkit.limits`, :mod:`proofkit.outdir`); 130 after Ctrl-C, 143 after SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ def register(sub) -> None:
     a = sub.add_parser("audit", help="audit every claim: proof steps, numeric checks, "
                        "counterexample searches, Theorem 1-2 flows; write the reports")
     a.add_argument("--out", default="proofkit-report", metavar="DIR",
-                   help="output directory (default ./proofkit-report), replaced atomically")
+                   help="output directory (default ./proofkit-report): new, empty or made by "
+                   "proofkit; replaced in one atomic step (docs/safety.md)")
     a.add_argument("--budget", default="default", choices=("quick", "default", "deep"),
                    help="quick ~1 min, default ~5 min (2 cores), deep: overnight")
     a.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     a.add_argument("--claims", nargs="+", metavar="CLAIM", help="audit only these claim ids")
     a.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes (default: number of CPUs, at most 8)")
+                   help="worker processes (default: number of CPUs, at most 8; more than the "
+                   "CPUs is clamped)")
     a.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     a.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     a.set_defaults(func=_audit)
@@ -68,18 +71,26 @@ def register(sub) -> None:
 
 
 def _nonneg(name: str, v) -> None:
-    from .errors import InputError
+    from .limits import integer
 
-    if v is not None and v < 0:
-        raise InputError(f"--{name} {v}; it must be >= 0")
+    if v is not None:
+        integer(name, v, 0)
 
 
 def _audit(args: argparse.Namespace) -> int:
+    import sys
+
     from .audit import run_audit
+    from .outdir import check_folder
+    from .workers import resolve_jobs
 
     _nonneg("seed", args.seed)
+    jobs, note = resolve_jobs(args.jobs)
+    check_folder(args.out)
+    if note:
+        print(f"proofkit: note: {note}", file=sys.stderr)
     res = run_audit(args.out, budget=args.budget, seed=args.seed, claims=args.claims,
-                    jobs=args.jobs, command=["proofkit", *getattr(args, "argv", [])],
+                    jobs=jobs, command=["proofkit", *getattr(args, "argv", [])],
                     progress=not args.quiet, figures=not args.no_figures)
     s = res.summary
     print(f"audited {s['claims']} claims ({s['steps']} steps) at budget {res.budget}, seed "
@@ -91,22 +102,26 @@ def _audit(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     import json
 
+    from . import limits
     from .claims import get_claim
     from .errors import InputError
+    from .outdir import check_file
     from .search import default_path, search
 
     _nonneg("seed", args.seed)
-    _nonneg("refine-evals", args.refine_evals)
-    _nonneg("shrink-evals", args.shrink_evals)
-    if args.dps < 15:
-        raise InputError(f"--dps {args.dps}; it must be >= 15")
+    limits.integer("refine-evals", args.refine_evals, 0, limits.MAX_COUNT)
+    limits.integer("max-examples", args.max_examples, 1, limits.MAX_COUNT)
+    limits.integer("dps", args.dps, 15, limits.MAX_DPS)
+    limits.positive("time-limit", args.time_limit, high=limits.MAX_T_MAX)
+    limits.integer("shrink-evals", args.shrink_evals, 0, limits.MAX_COUNT)
     try:
         c = get_claim(args.claim)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
     from .progress import bar
 
-    out = args.out or default_path(c.id, args.drop_premise)
+    out = args.out if args.out is not None else default_path(c.id, args.drop_premise)
+    check_file(out, "--out", schema_prefix="proofkit.counterexample/")
     with bar(args.max_examples, f"search {c.id}", quiet=args.quiet, unit="instance") as b:
         def tick(done: int) -> None:
             b.update(done - b.n)
@@ -180,13 +195,20 @@ def _replay_statement(path) -> list[str]:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .outdir import check_folder, record_files
     from .report import FORMATS, render
     from .report.json_report import load
 
+    if args.out is not None:  # a bad --out is refused before the file is read
+        check_folder(args.out, "--out", replace=False)
     res = load(args.audit_json)
-    out = Path(args.out) if args.out else Path(args.audit_json).parent
+    out = Path(args.audit_json).parent if args.out is None else Path(args.out)
+    if args.out is None:
+        check_folder(out, "--out (default: the folder of audit.json)", replace=False)
+    out.mkdir(parents=True, exist_ok=True)
     written = render(res.to_dict(), out, tuple(args.format or FORMATS),
                      figures=not args.no_figures)
+    record_files(out, written, "report", seed=res.seed)
     for p in written:
         print(p)
     return 0

@@ -41,17 +41,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _validate_sizes(args) -> None:
-    from .errors import InputError
+    from . import limits
 
-    for name, low in (("n", 1), ("d", 1), ("k", 0), ("m", 1), ("dps", 15)):
-        v = getattr(args, name)
-        if v < low:
-            raise InputError(f"--{name} = {v}; it must be an integer >= {low}")
-    if args.k and args.k + 1 > args.d:
-        raise InputError(f"--k = {args.k} with --d = {args.d}; orthonormal frames with a "
-                         "prescribed V_iᵀx_i need d >= k + 1")
-    if args.seed < 0:
-        raise InputError(f"--seed = {args.seed}; it must be >= 0")
+    limits.sizes(args.n, args.d, args.k, args.m, max_rows=limits.MAX_CHECK_ROWS,
+                 what="check runs mpmath on N×N matrices, so ")
+    limits.integer("dps", args.dps, 15, limits.MAX_DPS)
+    limits.seed("seed", args.seed)
 
 
 def _check(args: argparse.Namespace) -> int:

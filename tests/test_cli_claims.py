@@ -46,9 +46,9 @@ def test_check_json_reports_every_step(capsys, claim_id):
     ("argv", "needle"),
     [
         (["check", "lemma99"], "unknown claim 'lemma99'"),
-        (["check", "lemma6", "--k", "5", "--d", "5"], "--k = 5"),
-        (["check", "lemma6", "--dps", "3"], "--dps = 3"),
-        (["check", "lemma6", "--n", "0"], "--n = 0"),
+        (["check", "lemma6", "--k", "5", "--d", "5"], "--k 5"),
+        (["check", "lemma6", "--dps", "3"], "--dps 3"),
+        (["check", "lemma6", "--n", "0"], "--n 0"),
     ],
 )
 def test_bad_check_arguments_exit_2_with_one_line(capsys, argv, needle):

@@ -90,12 +90,15 @@ def _write(out_dir: str, name: str, data) -> str:
     import json
     import os
 
+    from ..outdir import record_files
+
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, name)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1)
     os.replace(tmp, path)
+    record_files(out_dir, [path], name.split(".")[0])
     return path
 
 
@@ -114,8 +117,10 @@ def _flow(args) -> int:
     import time
 
     from ..errors import InputError
+    from ..limits import flow_options
     from .validate import validate_theorem1, validate_theorem2
 
+    flow_options(args)
     if args.m < 1:
         raise InputError(f"--m {args.m!r}: the width must be an integer >= 1")
     if args.rows < 1:
@@ -165,10 +170,13 @@ def _flow(args) -> int:
 def _sweep(args) -> int:
     import json
 
+    from ..limits import flow_options
+    from ..outdir import record_files
     from .sweep import sweep, write_figures
 
     widths = _ints(args.widths, "widths", 1)
     seeds = _ints(args.seeds, "seeds", 0)
+    flow_options(args, widths, seeds)
     problem = _common(args)
 
     from ..progress import bar
@@ -184,6 +192,7 @@ def _sweep(args) -> int:
     if args.out:
         _write(args.out, "sweep.json", res)
         res["figures"] = write_figures(res, args.out)
+        record_files(args.out, res["figures"], "sweep")
     if args.json:
         print(json.dumps({k: v for k, v in res.items() if k != "curves"}, indent=1))
         return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
+from ..errors import InputError
+from ..limits import gd_steps
 from ..problem import lift_bias
 
 __all__ = ["INTEGRATORS", "default_eta", "run_flow"]
@@ -90,6 +92,7 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
 
         eta = default_eta(problem if not bias else lift_bias(problem, alpha),
                           _lifted(net) if bias else net) if eta is None else float(eta)
+        gd_steps(t_max, eta)  # refused above arguments.MAX_STEPS, before the first one
         return gd_flow(problem, net, t_max=t_max, eta=eta, times=times, bias=bias,
                        alpha=alpha, rows=rows)
     if integrator == "ode":
