@@ -151,6 +151,12 @@ def kinetic_residuals(problem, r0, times, *, dt: float = 1e-2, grid: int = 200,
     times = np.asarray(times, dtype=float)
     t_end = float(times.max()) if times.size else 0.0
     steps = max(1, math.ceil(t_end / dt - 1e-9)) if t_end > 0 else 0
+    from .. import arguments
+
+    if steps > arguments.MAX_STEPS:
+        raise arguments.ArgumentError(
+            f"t_max/dt = {t_end:g}/{dt:g} needs {steps:,} kinetic steps; at most "
+            f"{arguments.MAX_STEPS:,} are allowed")
     dt = t_end / steps if steps else dt
     r = np.asarray(r0, dtype=float).copy()
     if k == 0 or steps == 0:  # no directional rows: no jumps, the flow is e^{−H∞t}
