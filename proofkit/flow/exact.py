@@ -210,7 +210,7 @@ def closed_form_step(run, t0):
 def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
                max_events: int = 10_000, record_events: bool = True,
                sliding: str = "filippov", rtol: float = 1e-10, atol: float = 1e-12,
-               max_steps: int = 200_000):
+               max_steps: int = 200_000, probe=None):
     """Event-driven exact flow of (5) on [0, t_max]; see :func:`proofkit.flow.run_flow`.
 
     Rows are recorded on the time grid (``times`` or ``rows + 1`` even points) and, when
@@ -218,7 +218,8 @@ def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
     ``sliding="stop"`` ends the run at the first sliding event; ``"filippov"`` (default)
     follows Filippov's sliding mode on any number of surfaces (:mod:`proofkit.flow.hybrid`,
     :mod:`proofkit.flow.sliding`; DOP853 with ``rtol``/``atol`` while a pair slides, at most
-    ``max_steps`` steps) and resumes the closed form when nothing slides.
+    ``max_steps`` steps) and resumes the closed form when nothing slides.  ``probe(t, W, P,
+    A, theta)``, when given, is called with the state at every recorded row.
     """
     from ..kernels import hat_to_paper_permutation
     from .hybrid import Run
@@ -237,6 +238,7 @@ def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
               max_events=max_events, max_steps=max_steps, record_events=record_events,
               rec=rec, grid=grid, keep=keep)
     run.G, run.owner = gram_paper(problem)
+    run.probe = probe
     Fh = np.concatenate([x[:, None, :], np.transpose(problem.host()[2], (0, 2, 1))], axis=1)
     run.F = Fh.reshape(n * (k + 1), -1)[hat_to_paper_permutation(n, k)]
     events, status, message = run.go()

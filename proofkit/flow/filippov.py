@@ -41,67 +41,75 @@ __all__ = ["Sliding", "classify", "settle", "solve_theta", "uniqueness"]
 
 
 class Sliding:
-    """Geometry of one active set A at fixed W: everything g(θ), J(θ) and F(Θ) need."""
+    """Geometry of one active set A at fixed W: everything g(θ), J(θ) and F(Θ) need.
 
-    def __init__(self, problem, W, a, P, A):
+    ``geom`` (from :meth:`geometry`) holds what depends on A only and may be reused across W.
+    """
+
+    def __init__(self, problem, W, a, P, A, geom=None):
         x, y, V, h = problem.host()
         self.x, self.V, self.a, self.W = x, V, a, W
         self.A = list(A)
-        self.r = np.array([p[0] for p in self.A], dtype=np.int64)
-        self.i = np.array([p[1] for p in self.A], dtype=np.int64)
-        Pf = np.asarray(P, dtype=float)
+        geom = geom if geom is not None else self.geometry(problem, self.A)
+        self.r, self.i, self.same, self.xVii, self.onehot = geom
+        Pf = np.asarray(P, dtype=float).copy()
         Pf[self.r, self.i] = 0.0
         self.Pf = Pf
-        Z = W @ x.T
-        self.e = y - a @ (Pf * Z)
+        self.e = y - a @ (Pf * (W @ x.T))
         self.S_fixed = h - np.einsum("idk,di->ik", V, W.T @ (a[:, None] * Pf))
         # c_p = a_r V_iᵀ w_r (k,), the change of S_i caused by bit p
         self.c = a[self.r, None] * np.einsum("pdk,pd->pk", V[self.i], W[self.r])
-        self.xV = np.einsum("id,jdk->ijk", x, V)  # x_iᵀ V_j
-        # xVc[p, q] = x_{i_p}ᵀ V_{j_q} c_q
-        self.xVc = np.einsum("pqk,qk->pq", self.xV[self.i][:, self.i], self.c) if self.A else None
-        self.same = self.r[:, None] == self.r[None, :]
+        # xVc[p, q] = x_{i_p}ᵀ V_{i_q} c_q
+        self.xVc = np.einsum("pqk,qk->pq", self.xVii, self.c)
+        self.sxVc = self.same * self.xVc
+        self.aA = a[self.r]
+        self.PfA = Pf[self.r]
+
+    @staticmethod
+    def geometry(problem, A):
+        x, V = problem.host()[0], problem.host()[2]
+        r = np.array([p[0] for p in A], dtype=np.int64)
+        i = np.array([p[1] for p in A], dtype=np.int64)
+        xV = np.einsum("id,jdk->ijk", x, V)  # x_iᵀ V_j
+        onehot = np.zeros((r.size, x.shape[0]))
+        onehot[np.arange(r.size), i] = 1.0
+        return r, i, r[:, None] == r[None, :], xV[i][:, i], onehot
 
     def S(self, theta):
         """θ-weighted S: S_j(Θ) = S_j(P, A bits 0) − Σ_{(s,j) ∈ A} θ_sj c_sj."""
-        S = self.S_fixed.copy()
-        np.add.at(S, self.i, -theta[:, None] * self.c)
-        return S
+        return self.S_fixed - self.onehot.T @ (theta[:, None] * self.c)
 
     def Theta(self, theta):
         T = self.Pf.copy()
         T[self.r, self.i] = theta
         return T
 
-    def g(self, theta):
-        """Normal velocities x_iᵀF_r(Θ) of the pairs in A."""
+    def _parts(self, theta):
         S = self.S(theta)
         G = self.e[:, None] * self.x + np.einsum("jdk,jk->jd", self.V, S)
         XG = self.x @ G.T  # [i, j] = x_iᵀG_j
-        T = self.Theta(theta)
-        first = np.einsum("pj,pj->p", T[self.r], XG[self.i])
-        w = theta * (1.0 - theta)
-        second = (self.same * self.xVc) @ w
-        return self.a[self.r] * (first - second)
+        TA = self.PfA + (self.same * theta[None, :]) @ self.onehot  # rows Θ_{r_p, ·}
+        return G, XG, TA
 
-    def jac(self, theta):
+    def g(self, theta, parts=None):
+        """Normal velocities x_iᵀF_r(Θ) of the pairs in A."""
+        _, XG, TA = parts or self._parts(theta)
+        first = np.einsum("pj,pj->p", TA, XG[self.i])
+        return self.aA * (first - self.sxVc @ (theta * (1.0 - theta)))
+
+    def jac(self, theta, parts=None):
         """∂g/∂θ (exact: g is a polynomial of degree 2 in θ)."""
-        S = self.S(theta)
-        G = self.e[:, None] * self.x + np.einsum("jdk,jk->jd", self.V, S)
-        XG = self.x @ G.T
-        T = self.Theta(theta)
+        _, XG, TA = parts or self._parts(theta)
         own = XG[self.i][:, self.i] - (1.0 - 2.0 * theta)[None, :] * self.xVc
-        cross = -T[self.r][:, self.i] * self.xVc
-        return self.a[self.r][:, None] * (self.same * own + cross)
+        cross = -(TA @ self.onehot.T) * self.xVc
+        return self.aA[:, None] * (self.same * own + cross)
 
     def field(self, theta):
         """F(Θ) (m, d): the Filippov field with weights θ on A."""
-        S = self.S(theta)
-        G = self.e[:, None] * self.x + np.einsum("jdk,jk->jd", self.V, S)
-        T = self.Theta(theta)
-        F = self.a[:, None] * (T @ G)
+        G, _, _ = self._parts(theta)
+        F = self.a[:, None] * (self.Theta(theta) @ G)
         corr = (theta * (1.0 - theta))[:, None] * np.einsum("pdk,pk->pd", self.V[self.i], self.c)
-        np.add.at(F, self.r, -self.a[self.r, None] * corr)
+        np.add.at(F, self.r, -self.aA[:, None] * corr)
         return F
 
     def one_sided(self, theta, p):
@@ -111,17 +119,20 @@ class Sliding:
         return float(self.g(t0)[p]), float(self.g(t1)[p])
 
 
-def solve_theta(sl: Sliding, theta0, *, tol: float = 1e-14, iters: int = 30):
-    """Newton on g_A(θ) = 0 from ``theta0``; returns (θ, converged)."""
+def solve_theta(sl: Sliding, theta0, *, rtol: float = 1e-13, iters: int = 30):
+    """Newton on g_A(θ) = 0 from ``theta0`` until |g| ≤ rtol·max|∂g_p/∂θ_p|; (θ, converged)."""
     theta = np.array(theta0, dtype=float)
     if theta.size == 0:
         return theta, True
-    scale = None
-    for _ in range(iters):
-        gv = sl.g(theta)
-        J = sl.jac(theta)
-        if scale is None:
-            scale = max(float(np.max(np.abs(np.diag(J)))), 1e-300)
+    parts = sl._parts(theta)
+    gv = sl.g(theta, parts)
+    J = sl.jac(theta, parts)
+    scale = max(float(np.max(np.abs(np.diag(J)))), 1e-300)
+    for it in range(iters):
+        if np.max(np.abs(gv)) <= rtol * scale:
+            return theta, True
+        if it:
+            J = sl.jac(theta, parts)
         try:
             step = np.linalg.solve(J, gv)
         except np.linalg.LinAlgError:
@@ -129,9 +140,9 @@ def solve_theta(sl: Sliding, theta0, *, tol: float = 1e-14, iters: int = 30):
         theta = theta - step
         if not np.all(np.isfinite(theta)):
             return theta, False
-        if np.max(np.abs(step)) <= tol * max(1.0, float(np.max(np.abs(theta)))):
-            return theta, True
-    return theta, bool(np.max(np.abs(sl.g(theta))) <= 1e-10 * scale)
+        parts = sl._parts(theta)
+        gv = sl.g(theta, parts)
+    return theta, bool(np.max(np.abs(gv)) <= 1e-10 * scale)
 
 
 def classify(v_off: float, v_on: float) -> str:

@@ -50,6 +50,7 @@ class Run:
                       "entries": 0}
         self.status, self.message, self.t = "completed", "", 0.0
         self.skip: list = []
+        self.probe = None
 
     # ---------------------------------------------------------------- measurements
     def S_theta(self, W, theta, A=None, P=None):
@@ -65,6 +66,8 @@ class Run:
         return float(np.sum(e * e) + np.sum(S * S)), float(np.sum(e * e) + np.sum(St * St))
 
     def row(self, t, W, theta):
+        if self.probe is not None:
+            self.probe(float(t), W, self.P.copy(), list(self.A), np.array(theta))
         e, S = residuals_with_pattern(self.problem, W, self.a, self.P)
         self.rec.measure(float(t), W, e, S, self.P, S_theta=self.S_theta(W, theta))
         if float(t) in self.keep:

@@ -61,9 +61,10 @@ def slide_segment(problem, W, a, P, A, theta, t0, t_max, *, rtol, atol, on_rows,
     Ar = np.array([p[0] for p in A])
     Ai = np.array([p[1] for p in A])
     last = {"theta": np.array(theta, dtype=float), "bad": False}
+    geom = Sliding.geometry(problem, A)
 
     def theta_at(Wc, warm):
-        sl = Sliding(problem, Wc, a, P, A)
+        sl = Sliding(problem, Wc, a, P, A, geom)
         th, ok = solve_theta(sl, warm)
         if not ok:
             last["bad"] = True
