@@ -21,15 +21,19 @@ __all__ = ["energy_rates", "first_sliding", "kernel_theta"]
 
 
 def first_sliding(problem, net, t_max: float, *, max_events: int = 10_000) -> dict:
-    """``{"slides", "time", "events", "status", "t_reached"}`` of the exact flow stopped at
-    its first sliding event (``time`` is None when it reaches ``t_max`` classically)."""
+    """``{"slides", "time", "events", "status", "t_reached", "W", "pair"}`` of the exact flow
+    stopped at its first sliding event (``time`` None when it reaches ``t_max`` classically;
+    ``W`` the weights at the end, ``pair`` the sliding (neuron, point))."""
     from .run import run_flow
 
     tr = run_flow(problem, net, integrator="exact", t_max=t_max, sliding="stop",
                   max_events=max_events, rows=2, times=None)
     slides = tr.status == "sliding"
-    return {"slides": slides, "time": float(tr.events[-1].time) if slides else None,
-            "events": len(tr.events), "status": tr.status, "t_reached": float(tr.times[-1])}
+    ev = tr.events[-1] if slides else None
+    return {"slides": slides, "time": float(ev.time) if slides else None,
+            "events": len(tr.events) - int(slides), "status": tr.status,
+            "t_reached": float(tr.times[-1]), "W": tr.W[-1],
+            "pair": (ev.neuron, ev.point) if slides else None}
 
 
 def kernel_theta(problem, a, Theta):
