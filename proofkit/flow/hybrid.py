@@ -95,6 +95,8 @@ class Run:
         sl = Sliding(self.problem, W, a, P, A)
         v_off, v_on = sl.one_sided(np.append(self.theta, 0.5), len(A) - 1)
         kind = classify(v_off, v_on)
+        if from_on is None and v_off == 0:
+            return  # t = 0: F_0 is tangent, w_r rests on the surface off (σ'(0) = 0)
         S = residuals_with_pattern(self.problem, W, a, self.P)[1]
         before = self.energies()[1]
         if kind == "repelling":

@@ -17,7 +17,7 @@ import numpy as np
 from .filippov import Sliding, solve_theta
 from .record import gram_paper, residuals_with_pattern
 
-__all__ = ["energy_rates", "first_sliding", "kernel_theta"]
+__all__ = ["energy_rates", "first_sliding", "kernel_theta", "regularised_field"]
 
 
 def first_sliding(problem, net, t_max: float, *, max_events: int = 10_000) -> dict:
@@ -88,3 +88,22 @@ def energy_rates(problem, W, a, P, A, theta, *, h: float | None = None) -> dict:
                 np.max(np.abs(th_dot))) if th_dot.size else 0.0,
             "norm2_paper": float(rp @ rp), "norm2_theta": float(rt @ rt),
             "lambda_min_H_theta": float(np.linalg.eigvalsh(H)[0]), "h": h}
+
+
+def regularised_field(problem, W, a, eps: float):
+    """The flow (5) with every bit replaced by the smooth step s = ½(1 + tanh(z/ε)), kept
+    affine in each s (the multilinear form of :class:`proofkit.flow.filippov.Sliding`,
+    P_rj² → P_rj), so that as ε → 0 its solutions tend to Filippov's.  (Putting s into S as
+    well, s² in place of s, gives a field that is not affine in s; its sliding limit leaves
+    Filippov's convex hull by a_r²θ(1 − θ)V_iV_iᵀw_r.)  f uses the ReLU itself."""
+    x, y, V, h = problem.host()
+    Z = W @ x.T
+    s = 0.5 * (1.0 + np.tanh(Z / eps))
+    e = y - a @ np.maximum(Z, 0.0)
+    S = h - np.einsum("idk,di->ik", V, W.T @ (a[:, None] * s))
+    G = e[:, None] * x + np.einsum("jdk,jk->jd", V, S)
+    F = a[:, None] * (s @ G)
+    # F_r = a_r Σ_j s_rj (G_j − (1 − s_rj) V_j c_rj), c_rj = a_r V_jᵀw_r
+    VW = np.einsum("jdk,rd->rjk", V, W)
+    corr = np.einsum("rj,jdk,rjk->rd", s * (1.0 - s), V, VW) * (a * a)[:, None]
+    return F - corr
