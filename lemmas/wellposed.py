@@ -120,7 +120,7 @@ def _derive_classical(ctx: Context) -> Outcome:
 
 
 def _filippov_run(inst, ctx):
-    """One Filippov run to min(T, 2 t_s + 1) shared by the two steps below (cached)."""
+    """One Filippov run to min(T, t_s + 1) shared by the two steps below (cached)."""
     from proofkit.flow.exact import exact_flow
 
     key = (np.asarray(inst["W"]).tobytes(), np.asarray(inst["a"]).tobytes(), id(inst["problem"]))
@@ -130,7 +130,7 @@ def _filippov_run(inst, ctx):
     p, net = inst["problem"], _net(inst)
     first = _first(inst)
     T = horizon(p)
-    t_end = T if not first["slides"] else min(T, 2 * first["time"] + 1.0)
+    t_end = min(T, (first["time"] if first["slides"] else 0.0) + 1.0)
     states: list = []
 
     def probe(t, W, P, A, th):

@@ -19,25 +19,20 @@ D = Σ_q |β_q| max(e^{−λ_q a}, e^{−λ_q b}) ≥ |z'| on [a, b]; intervals 
 stays uncertified after that (grazing contacts within ~1e-12) is counted in
 ``info["uncertified_intervals"]``.
 
-**At an event** (r, i) the side of the pair is flipped by hand (z_ri is exactly 0 there).  f
-and e are continuous, S_i jumps by ``−direction · a_r V_iᵀw_r`` and the event records that
-jump and the jump of ‖e‖² + ‖S‖².  The normal velocities ``z'_ri`` on the old and the new side
-are compared: if the new side's vector field strictly points back into the surface
-w_rᵀx_i = 0, no classical solution continues (Filippov sliding).  A zero velocity on the new
-side (a neuron switching off on its last point stops moving) is a crossing: w_r then rests
-on the surface, consistent with σ'(0) = 0.  The integrator then **stops** with a
-``"sliding"`` event carrying the time, neuron, point and Filippov's weight
-θ = z'_old/(z'_old − z'_new) of the convex combination that keeps the solution on the surface;
-it does not continue along the sliding mode (that is a differential-algebraic problem with
-a non-constant θ(t), not a linear flow).  The number of events is capped by ``max_events``;
-hitting the cap stops the run with status ``"max_events"`` — never a silent loop.
+**At an event** (r, i) the driver :class:`proofkit.flow.hybrid.Run` decides (crossing, sliding,
+exit, or a repelling surface: ``"nonunique"``), records the jump of S_i and of ‖e‖² + ‖S‖² and,
+while some pair slides, integrates Filippov's field numerically
+(:mod:`proofkit.flow.sliding`, :mod:`proofkit.flow.filippov`); this module's closed form is
+used whenever no pair slides.  ``sliding="stop"`` ends the run at the first sliding event.
+The number of events is capped by ``max_events``; hitting the cap stops the run with status
+``"max_events"`` — never a silent loop.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .record import Event, Recorder, gram_paper, jump_at, residuals_with_pattern
+from .record import Recorder, gram_paper, residuals_with_pattern
 
 __all__ = ["exact_flow", "phi1"]
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .filippov import Sliding, solve_theta
 
-__all__ = ["slide_segment", "project"]
+__all__ = ["project", "slide_segment"]
 
 _EPS = float(np.finfo(float).eps)
 
@@ -101,15 +101,15 @@ def slide_segment(problem, W, a, P, A, theta, t0, t_max, *, rtol, atol, on_rows,
         for q in np.nonzero((th_new <= 0.0) | (th_new >= 1.0))[0]:
             bound = 1.0 if th_new[q] >= 1.0 else 0.0
 
-            def h(t, q=q, bound=bound):
-                return float(theta_at(dense(t).reshape(shape), th_prev)[1][q] - bound)
+            def h(t, q=q, bound=bound, dense=dense, warm=th_prev):
+                return float(theta_at(dense(t).reshape(shape), warm)[1][q] - bound)
 
             tq = _root(h, t_prev, solver.t, brentq)
             if tq is not None and tq < best[0]:
                 best = (tq, ("exit", int(q), bool(bound == 1.0)))
         Zn = Wn @ x.T
         for r, i in np.argwhere(((Zn > 0) != P) & mask & (Zn != 0)):
-            def z(t, r=r, i=i):
+            def z(t, r=r, i=i, dense=dense):
                 return float(dense(t).reshape(shape)[r] @ x[i])
 
             tc = _root(z, t_prev, solver.t, brentq)
@@ -117,9 +117,9 @@ def slide_segment(problem, W, a, P, A, theta, t0, t_max, *, rtol, atol, on_rows,
                 best = (tc, ("cross", (int(r), int(i))))
         t_hi = solver.t if best[1] is None else best[0]
 
-        def state_of(t, dense=dense):
+        def state_of(t, dense=dense, warm=th_prev):
             Wt = project(dense(t).reshape(shape), x, A)
-            return Wt, theta_at(Wt, th_prev)[1]
+            return Wt, theta_at(Wt, warm)[1]
 
         on_rows(t_prev, t_hi, state_of)
         if best[1] is not None:
