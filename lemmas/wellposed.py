@@ -239,7 +239,9 @@ def _derive_energy(ctx: Context) -> Outcome:
 def _check(instance, dps: int) -> Check:
     first = _first(instance)
     T = horizon(instance["problem"])
-    t_s = first["time"] if first["slides"] else T
+    # a stop other than sliding (a repelling start: "nonunique") also ends the classical solution
+    t_s = first["time"] if first["slides"] else (T if first["status"] == "completed"
+                                                 else first["t_reached"])
     return compare(t_s, T, relation=">=", dps=dps,
                    detail="first sliding time of the exact flow (stopped there) against 4/λ*: "
                    "the classical solution of (5) exists on [0, t_s)",
@@ -257,14 +259,19 @@ def _inst(draw, drop):
     p = draw(sobolev_problems(n=(2, 3), d=(3, 4), k=(1, 1), separation=0.3))
     m = draw(st.integers(2, 8))
     net = draw(network_initializations(m=m, x=p.host()[0], ties=drop == "no_tie"))
-    return {"problem": p, "W": np.asarray(net.W), "a": np.asarray(net.a), "m": m}
+    W = np.array(net.W, dtype=float)
+    if drop == "no_tie":  # w_0 = (x_01, −x_00, 0, …): w_0ᵀx_0 = 0 exactly in floating point
+        x0 = p.host()[0][0]
+        W[0] = 0.0
+        W[0, 0], W[0, 1] = x0[1], -x0[0]
+    return {"problem": p, "W": W, "a": np.asarray(net.a), "m": m}
 
 
 def _instances(*, drop: str | None = None):
     if drop not in (None, "no_tie"):
         raise ValueError(f"wellposed premises: ['no_tie']; cannot drop {drop!r}")
     strat = _inst(drop)
-    return strat if drop else strat.filter(_no_tie)
+    return strat.filter(lambda i: not _no_tie(i)) if drop else strat.filter(_no_tie)
 
 
 def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):

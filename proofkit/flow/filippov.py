@@ -180,7 +180,8 @@ def settle(problem, W, a, P, A, theta0):
             return A, theta, exits, False
         viol = np.maximum(theta - 1.0, -theta)
         q = int(np.argmax(viol))
-        if viol[q] <= 0:
+        if viol[q] <= 1e-12:  # on a bound to rounding: stays (the segment locates a real exit)
+            theta = np.clip(theta, 0.0, 1.0)
             return A, theta, exits, True
         exits.append((A[q], bool(theta[q] > 1.0)))
         del A[q]

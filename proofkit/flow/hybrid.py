@@ -235,6 +235,11 @@ class Run:
                            f"{hit[1]}; stopped")
             if self.record_events and self.status != "sliding":
                 self.row(self.t, self.W, self.theta)
+            same = [ev for ev in self.events[-64:] if ev.time == self.t]
+            if len(same) >= 64 and self.status == "completed":
+                self._stop("stuck", f"64 events at the same time t={self.t:.12g} (last: neuron "
+                           f"{same[-1].neuron}, point {same[-1].point}, {same[-1].kind}): a "
+                           f"degenerate contact the event logic cannot resolve; stopped")
             if len(self.events) >= self.max_events:
                 self._stop("max_events", f"stopped after max_events={self.max_events} events at "
                            f"t={self.t:.12g}")

@@ -140,9 +140,12 @@ def _y_old(solver, shape):
 def _root(f, ta, tb, brentq):
     """Root of f on [ta, tb] when f changes sign there (f(tb) beyond the bound); else None."""
     fa, fb = f(ta), f(tb)
-    if fa == 0:  # the pair starts on its bound (just changed there): look just after
-        ta = ta + 1e-6 * (tb - ta)
-        fa = f(ta)
-    if fa * fb > 0 or fa == 0:
+    if fa == 0:  # starts on its bound (just changed there): leaving at once, or later?
+        t1 = ta + 1e-6 * (tb - ta)
+        f1 = f(t1)
+        if f1 * fb > 0 or f1 == 0:
+            return ta if fb != 0 and np.sign(f1) == np.sign(fb) else None
+        ta, fa = t1, f1
+    if fa * fb > 0:
         return None
     return brentq(f, ta, tb, xtol=4 * _EPS * max(abs(tb), 1e-300), rtol=4 * _EPS)
