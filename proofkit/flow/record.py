@@ -99,8 +99,12 @@ class Trajectory:
     Times may repeat: the exact integrator records the state just before and just after
     each event.  ``W`` holds the weights at ``W_times`` (the requested times); ``residual`` holds
     r(t) = (e, S) in the paper's ordering, one row per time.  ``status``
-    is ``"completed"``, ``"sliding"`` (stopped at a sliding event), ``"max_events"`` (the
-    event cap was hit, stopped) or ``"diverged"``.
+    is ``"completed"``, ``"sliding"`` (stopped at a sliding event, ``sliding="stop"``),
+    ``"nonunique"`` (a repelling surface or a complementarity problem with several
+    solutions), ``"stuck"`` (64 events at one time), ``"filippov_failed"``,
+    ``"max_events"``/``"max_steps"`` (a cap was hit, stopped) or ``"diverged"``;
+    ``info["message"]`` says why.  ``S_theta_norm2`` is ‖S_θ‖² with the θ-weighted S on
+    sliding states (equal to ``S_norm2`` elsewhere).
     """
 
     integrator: str
