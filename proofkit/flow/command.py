@@ -41,6 +41,9 @@ def register(subparsers) -> None:
     p.add_argument("--rtol", type=float, default=None, help="ODE relative tolerance")
     p.add_argument("--atol", type=float, default=None, help="ODE absolute tolerance")
     p.add_argument("--rows", type=int, default=50, help="recorded times (default 50)")
+    p.add_argument("--sliding", choices=("stop", "filippov"), default="filippov",
+                   help="exact integrator at a sliding surface: follow Filippov's solution "
+                   "(default) or stop")
     p.add_argument("--bias", action="store_true",
                    help="biased network (10), run directly and compared with the lifted one")
     p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
@@ -140,11 +143,15 @@ def _flow(args) -> int:
         if args.bias:
             rep = validate_theorem2(problem, args.m, args.seed, **kw)
         else:
-            rep = validate_theorem1(problem, args.m, args.seed, **kw)
+            rep = validate_theorem1(problem, args.m, args.seed, sliding=args.sliding, **kw)
     rep = {"theorem": 2 if args.bias else 1, "problem": problem.summary()} | rep
     rep["wall_seconds"] = time.perf_counter() - start
     rep["provenance"] = _provenance(args)
     if args.out:
+        if "series" in rep:
+            from .figure import energy_figure
+
+            rep["figures"] = energy_figure(rep, args.out)
         _write(args.out, "flow.json", rep)
     if args.json:
         print(json.dumps(rep, indent=1))
@@ -162,6 +169,10 @@ def _flow(args) -> int:
         ag = rep["agreement"]
         print(f"  direct vs lifted: max |Δr| {ag['max_abs_residual_diff']:.3g}, max |ΔW| "
               f"{ag['max_abs_final_weight_diff']:.3g} -> {'agree' if ag['agree'] else 'DISAGREE'}")
+    if rep.get("events"):
+        kinds = [ev["kind"] for ev in rep["events"]]
+        print(f"  events: {len(kinds)} ({kinds.count('crossing')} crossing, "
+              f"{kinds.count('sliding')} sliding, {kinds.count('exit')} exit)")
     if tr.get("message"):
         print(f"  note: {tr['message']}")
     return 0

@@ -19,18 +19,13 @@ D = Σ_q |β_q| max(e^{−λ_q a}, e^{−λ_q b}) ≥ |z'| on [a, b]; intervals 
 stays uncertified after that (grazing contacts within ~1e-12) is counted in
 ``info["uncertified_intervals"]``.
 
-**At an event** (r, i) the side of the pair is flipped by hand (z_ri is exactly 0 there).  f
-and e are continuous, S_i jumps by ``−direction · a_r V_iᵀw_r`` and the event records that
-jump and the jump of ‖e‖² + ‖S‖².  The normal velocities ``z'_ri`` on the old and the new side
-are compared: if the new side's vector field strictly points back into the surface
-w_rᵀx_i = 0, no classical solution continues (Filippov sliding).  A zero velocity on the new
-side (a neuron switching off on its last point stops moving) is a crossing: w_r then rests
-on the surface, consistent with σ'(0) = 0.  The integrator then **stops** with a
-``"sliding"`` event carrying the time, neuron, point and Filippov's weight
-θ = z'_old/(z'_old − z'_new) of the convex combination that keeps the solution on the surface;
-it does not continue along the sliding mode (that is a differential-algebraic problem with
-a non-constant θ(t), not a linear flow).  The number of events is capped by ``max_events``;
-hitting the cap stops the run with status ``"max_events"`` — never a silent loop.
+**At an event** (r, i) the driver :class:`proofkit.flow.hybrid.Run` decides (crossing, sliding,
+exit, or a repelling surface: ``"nonunique"``), records the jump of S_i and of ‖e‖² + ‖S‖² and,
+while some pair slides, integrates Filippov's field numerically
+(:mod:`proofkit.flow.sliding`, :mod:`proofkit.flow.filippov`); this module's closed form is
+used whenever no pair slides.  ``sliding="stop"`` ends the run at the first sliding event.
+The number of events is capped by ``max_events``; hitting the cap stops the run with status
+``"max_events"`` — never a silent loop.
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from .record import Event, Recorder, gram_paper, jump_at, residuals_with_pattern
+from .record import Recorder, gram_paper, residuals_with_pattern
 
 __all__ = ["exact_flow", "phi1"]
 
@@ -108,7 +103,7 @@ def _dbound(beta_abs, lam, ta, tb):
 def _first_root(seg, sgn, horizon, skip, stats):
     """Earliest s in [0, horizon] with sgn·z_ri(s) < 0 over all pairs; (s, r, i) or None.
 
-    ``skip`` is the pair just flipped (its z is 0 at s = 0 and leaves transversally).
+    ``skip`` lists the pairs just flipped (their z is 0 at s = 0 and leaves transversally).
     """
     from scipy.optimize import brentq
 
@@ -116,8 +111,9 @@ def _first_root(seg, sgn, horizon, skip, stats):
     ph = phi1(lam, horizon)
     bound = np.einsum("rqi,q->ri", np.abs(seg.beta), ph)
     z0 = seg.z0 * sgn
-    if skip is not None:
-        z0[skip] = 0.0
+    skip = list(skip or ())
+    for pr in skip:
+        z0[pr] = 0.0
     # a pair with bound 0 does not move (e.g. a neuron off on every point): it cannot cross
     cand = np.argwhere((bound > 0) & (z0 <= bound * (1 + 1e-12)))
     if cand.size == 0:
@@ -136,8 +132,8 @@ def _first_root(seg, sgn, horizon, skip, stats):
         # root-free certificate on intervals before the first sign change
         D = _dbound(np.abs(b), lam, ts[:-1], ts[1:])
         ok = np.abs(vals[:, :-1]) + np.abs(vals[:, 1:]) > D * np.diff(ts)[None, :]
-        if skip is not None:
-            own = np.nonzero((rows[sl] == skip[0]) & (cols[sl] == skip[1]))[0]
+        for pr in skip:
+            own = np.nonzero((rows[sl] == pr[0]) & (cols[sl] == pr[1]))[0]
             for p in own:  # second-order certificate at s = 0 for the flipped pair
                 slope = float(np.sum(b[p]))
                 D2 = float(np.abs(b[p] * lam) @ np.maximum(1.0, np.exp(-lam * ts[1])))
@@ -191,25 +187,40 @@ def _refine(b, z, lam, ta, tb, depth, stats):
     return None
 
 
-def _normal_velocity(problem, W, a, P, r, i):
-    """z'_ri = x_iᵀ w_r' = a_r Σ_j P_rj (e_j x_jᵀx_i + S_jᵀ V_jᵀ x_i) with pattern P."""
-    x, _, V, _ = problem.host()
-    e, S = residuals_with_pattern(problem, W, a, P)
-    U = e[:, None] * x + np.einsum("jdk,jk->jd", V, S)
-    return float(a[r] * (P[r].astype(float) @ (U @ x[i])))
+def closed_form_step(run, t0):
+    """Advance ``run`` (a :class:`proofkit.flow.hybrid.Run` with A empty) by the closed form to
+    its next event; record the grid rows on the way.  Returns ``("cross", (r, i))`` or None."""
+    seg = _Segment(run.problem, run.F, run.owner, run.G, run.W, run.a, run.P, t0)
+    sgn = np.where(run.P, 1.0, -1.0)
+    hit = _first_root(seg, sgn, run.t_max - t0, run.skip, run.stats) if t0 < run.t_max else None
+    t_end = run.t_max if hit is None else t0 + hit[0]
+
+    def state_of(t):
+        return seg.weights(t - t0), run.theta
+
+    run.grid_rows(t_end, state_of, hit is None)
+    s = (run.t_max - t0) if hit is None else hit[0]
+    run.W, run.t = seg.weights(s), t_end
+    return None if hit is None else ("cross", (hit[1], hit[2]))
 
 
 def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
-               max_events: int = 10_000, record_events: bool = True, sliding: str = "stop",
-               rtol: float = 1e-10, atol: float = 1e-12):
+               max_events: int = 10_000, record_events: bool = True,
+               sliding: str = "filippov", rtol: float = 1e-10, atol: float = 1e-12,
+               max_steps: int = 200_000, probe=None):
     """Event-driven exact flow of (5) on [0, t_max]; see :func:`proofkit.flow.run_flow`.
 
     Rows are recorded on the time grid (``times`` or ``rows + 1`` even points) and, when
     ``record_events``, just before and just after every event (same time, two rows).
-    ``sliding="stop"`` ends the run at a sliding event; ``"filippov"`` follows the sliding
-    mode (:mod:`proofkit.flow.filippov`, DOP853 with ``rtol``/``atol``) and resumes the
-    closed form when the solution leaves the surface (an ``"exit"`` event).
+    ``sliding="stop"`` ends the run at the first sliding event; ``"filippov"`` (default)
+    follows Filippov's sliding mode on any number of surfaces (:mod:`proofkit.flow.hybrid`,
+    :mod:`proofkit.flow.sliding`; DOP853 with ``rtol``/``atol`` while a pair slides, at most
+    ``max_steps`` steps) and resumes the closed form when nothing slides.  ``probe(t, W, P,
+    A, theta)``, when given, is called with the state at every recorded row.
     """
+    from ..kernels import hat_to_paper_permutation
+    from .hybrid import Run
+
     arguments.one_of("sliding", sliding, ("stop", "filippov"))
     net = arguments.net_tuple(problem, net)
     t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times, rtol=rtol, atol=atol,
@@ -217,116 +228,27 @@ def exact_flow(problem, net, *, t_max: float, times=None, rows: int = 200,
     W = np.array(net[0], dtype=float)
     a = np.asarray(net[1], dtype=float)
     x = problem.host()[0]
-    G, owner = gram_paper(problem)
-    from ..kernels import hat_to_paper_permutation
-
     n, k = problem.n, problem.k
-    Fh = np.concatenate([x[:, None, :], np.transpose(problem.host()[2], (0, 2, 1))], axis=1)
-    F = Fh.reshape(n * (k + 1), -1)[hat_to_paper_permutation(n, k)]
-    P = W @ x.T > 0
     rec = Recorder(problem, W, a)
     grid = (np.linspace(0.0, t_max, rows + 1) if times is None
             else np.union1d(np.clip(np.asarray(times, dtype=float), 0, t_max), [0.0, t_max]))
     keep = set(grid.tolist()) if times is not None else {0.0, float(t_max)}
-    events: list[Event] = []
-    stats = {"uncertified_intervals": 0}
-    t, gi, skip, status, n_slides = 0.0, 0, None, "completed", 0
-    while True:
-        seg = _Segment(problem, F, owner, G, W, a, P, t)
-        sgn = np.where(P, 1.0, -1.0)
-        hit = _first_root(seg, sgn, t_max - t, skip, stats) if t < t_max else None
-        t_end = t_max if hit is None else t + hit[0]
-        while gi < grid.size and grid[gi] <= t_end and (hit is None or grid[gi] < t_end):
-            s = grid[gi] - t
-            e, S = seg.residual(s)
-            Ws = seg.weights(s)
-            rec.measure(float(grid[gi]), Ws, e, S, P)
-            if grid[gi] in keep:
-                rec.keep_W(float(grid[gi]), Ws)
-            gi += 1
-        if hit is None:
-            break
-        s, r, i = hit
-        W = seg.weights(s)
-        e, S = seg.residual(s)
-        direction = 1 if not P[r, i] else -1
-        dS, dE = jump_at(problem, W, a, r, i, direction, S)
-        P_new = P.copy()
-        P_new[r, i] = not P[r, i]
-        v_old = _normal_velocity(problem, W, a, P, r, i)
-        v_new = _normal_velocity(problem, W, a, P_new, r, i)
-        if record_events:
-            rec.measure(t_end, W, e, S, P)
-        if direction * v_new < 0:
-            theta = v_old / (v_old - v_new)
-            events.append(Event(t_end, r, i, direction, tuple(dS.tolist()), dE, "sliding",
-                                float(theta)))
-            if sliding == "stop":
-                status = "sliding"
-                break
-            from .filippov import slide
-
-            def on_row(ta, tb, W_of, Pc):
-                nonlocal gi
-                while gi < grid.size and grid[gi] <= tb:
-                    Wg = W_of(grid[gi])
-                    eg, Sg = residuals_with_pattern(problem, Wg, a, Pc)
-                    rec.measure(float(grid[gi]), Wg, eg, Sg, Pc)
-                    if grid[gi] in keep:
-                        rec.keep_W(float(grid[gi]), Wg)
-                    gi += 1
-
-            t_s, W, P, more, st, side = slide(problem, W, a, P, r, i, t_end, t_max,
-                                              rtol=rtol, atol=atol, on_row=on_row)
-            events.extend(more)
-            n_slides += 1
-            if st in ("multi_sliding", "filippov_failed"):
-                status, t_end = st, t_s
-                break
-            if st == "completed":
-                break
-            e, S = residuals_with_pattern(problem, W, a, P)
-            dS, dE = jump_at(problem, W, a, r, i, 1 if side else -1, S) if side else (
-                np.zeros(k), 0.0)
-            if record_events:
-                rec.measure(t_s, W, e, S, P)
-            P[r, i] = side
-            events.append(Event(t_s, r, i, 1 if side else -1, tuple(np.ravel(dS).tolist()),
-                                float(dE), "exit"))
-            if record_events:
-                e2, S2 = residuals_with_pattern(problem, W, a, P)
-                rec.measure(t_s, W, e2, S2, P)
-            if len(events) >= max_events:
-                status, t_end = "max_events", t_s
-                break
-            t, skip = t_s, (r, i)
-            continue
-        events.append(Event(t_end, r, i, direction, tuple(dS.tolist()), dE))
-        P = P_new
-        if record_events:
-            e2, S2 = residuals_with_pattern(problem, W, a, P)
-            rec.measure(t_end, W, e2, S2, P)
-        if len(events) >= max_events:
-            status = "max_events"
-            break
-        t, skip = t_end, (r, i)
-    info = {"uncertified_intervals": stats["uncertified_intervals"], "max_events": max_events,
-            "sliding_mode": sliding, "sliding_episodes": n_slides}
+    run = Run(problem, W, a, t_max=t_max, sliding=sliding, rtol=rtol, atol=atol,
+              max_events=max_events, max_steps=max_steps, record_events=record_events,
+              rec=rec, grid=grid, keep=keep)
+    run.G, run.owner = gram_paper(problem)
+    run.probe = probe
+    Fh = np.concatenate([x[:, None, :], np.transpose(problem.host()[2], (0, 2, 1))], axis=1)
+    run.F = Fh.reshape(n * (k + 1), -1)[hat_to_paper_permutation(n, k)]
+    events, status, message = run.go()
+    st = run.stats
+    info = {"uncertified_intervals": st["uncertified_intervals"], "max_events": max_events,
+            "sliding_mode": sliding, "sliding_episodes": st["entries"],
+            "first_sliding_time": st["first_sliding"], "sliding_time": st["sliding_time"],
+            "max_active_sliding": st["max_active"], "dop853_steps": st["steps"],
+            "rhs_evaluations": st["rhs"], "uncertified_uniqueness": st["uncertified"],
+            "active_sliding_final": len(run.A)}
     if status != "completed":
-        info["stopped_at"] = float(events[-1].time)
-        if status == "sliding":
-            ev = events[-1]
-            info["message"] = (f"sliding at t={ev.time:.12g}: neuron {ev.neuron}, point "
-                               f"{ev.point}; both sides push w_r^T x_i back to 0 (no classical "
-                               f"solution continues; Filippov theta={ev.theta:.6g})")
-        elif status == "filippov_failed":
-            info["message"] = (f"Filippov continuation could not go on at t={t_end:.12g} "
-                               f"(a root could not be bracketed or the solver failed); stopped")
-        elif status == "multi_sliding":
-            info["message"] = (f"two sliding surfaces at t={t_end:.12g} (the last two "
-                               f"'sliding' events); Filippov continuation handles one; stopped")
-        else:
-            info["message"] = f"stopped after max_events={max_events} events at t={t_end:.12g}"
-        if not rec.W_times or rec.W_times[-1] < t_end:
-            rec.keep_W(t_end, W)
+        info["stopped_at"] = float(run.t)
+        info["message"] = message
     return rec.build("exact", events=events, status=status, info=info)

@@ -2,7 +2,8 @@
 
 ``limit_flow(model="kinetic")`` (the default) integrates the true limit, memory included
 (:mod:`proofkit.flow.kinetic`: neurons held on sliding surfaces with a θ that changes with r,
-layers of neurons that cross back).  ``limit_flow(model="linear")`` integrates ``dr/dt = −G r`` with ``G = H∞ + D``
+layers of neurons that cross back).  ``limit_flow(model="linear")`` integrates
+``dr/dt = −G r`` with ``G = H∞ + D``
 (:func:`proofkit.limit.limit_generator`): ``r(t) = e^{−Gt} r(0)`` by one eigendecomposition of
 the (non-symmetric) G, with an ``expm`` fallback when G is defective to working precision.
 G is the exact generator of the limit at t = 0+; later, mass that accumulates on sliding

@@ -44,10 +44,16 @@ class Event:
     d_energy : float
         The jump of ‖e‖² + ‖S‖² caused by ``dS_i``.
     kind : str
-        ``"crossing"`` (the classical solution continues on the other side) or
-        ``"sliding"`` (both vector fields point into the surface w_rᵀx_i = 0).
+        ``"crossing"`` (the classical solution continues on the other side),
+        ``"sliding"`` (both vector fields point into the surface w_rᵀx_i = 0: the pair joins
+        the sliding set) or ``"exit"`` (its Filippov weight reached 0 or 1: it leaves the
+        surface to the off or on side).  ``dS_i`` and ``d_energy`` use the paper's
+        σ'(0) = 0 while sliding: a sliding pair counts as off.
     theta : float or None
-        For a sliding event, Filippov's weight θ ∈ [0, 1] with x_iᵀ((1−θ)F_old + θF_new)_r = 0.
+        Filippov's weight θ ∈ [0, 1] of the on side, after the event (sliding, exit).
+    d_energy_theta : float or None
+        The jump of ‖e‖² + ‖S_θ‖² at the event, S_θ the θ-weighted S (all sliding pairs of
+        the moment counted with their weights; the weights of the others are re-solved).
     """
 
     time: float
@@ -58,6 +64,7 @@ class Event:
     d_energy: float
     kind: str = "crossing"
     theta: float | None = None
+    d_energy_theta: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +72,7 @@ class Event:
             "direction": int(self.direction), "dS_i": [float(v) for v in self.dS_i],
             "d_energy": float(self.d_energy), "kind": self.kind,
             "theta": None if self.theta is None else float(self.theta),
+            "d_energy_theta": None if self.d_energy_theta is None else float(self.d_energy_theta),
         }
 
 
@@ -91,8 +99,12 @@ class Trajectory:
     Times may repeat: the exact integrator records the state just before and just after
     each event.  ``W`` holds the weights at ``W_times`` (the requested times); ``residual`` holds
     r(t) = (e, S) in the paper's ordering, one row per time.  ``status``
-    is ``"completed"``, ``"sliding"`` (stopped at a sliding event), ``"max_events"`` (the
-    event cap was hit, stopped) or ``"diverged"``.
+    is ``"completed"``, ``"sliding"`` (stopped at a sliding event, ``sliding="stop"``),
+    ``"nonunique"`` (a repelling surface or a complementarity problem with several
+    solutions), ``"stuck"`` (64 events at one time), ``"filippov_failed"``,
+    ``"max_events"``/``"max_steps"`` (a cap was hit, stopped) or ``"diverged"``;
+    ``info["message"]`` says why.  ``S_theta_norm2`` is ‖S_θ‖² with the θ-weighted S on
+    sliding states (equal to ``S_norm2`` elsewhere).
     """
 
     integrator: str
@@ -112,6 +124,7 @@ class Trajectory:
     m: int = 0
     n: int = 0
     info: dict = field(default_factory=dict)
+    S_theta_norm2: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def energy(self) -> np.ndarray:
@@ -135,6 +148,8 @@ class Trajectory:
                 float(self.n_pattern_changes[-1]) / max(1, self.m * self.n),
             "n_events": len(self.events),
             "n_sliding": sum(ev.kind == "sliding" for ev in self.events),
+            "n_exit": sum(ev.kind == "exit" for ev in self.events),
+            "n_crossing": sum(ev.kind == "crossing" for ev in self.events),
         } | {k: v for k, v in self.info.items() if isinstance(v, (int, float, str, bool))}
 
     def to_dict(self, *, include_W: bool = False) -> dict:
@@ -143,6 +158,8 @@ class Trajectory:
         for name in ("times", "loss", "e_norm2", "S_norm2", "lambda_min_H", "kernel_drift_F",
                      "max_weight_move", "n_pattern_changes"):
             out[name] = np.asarray(getattr(self, name)).tolist()
+        if np.size(self.S_theta_norm2):
+            out["S_theta_norm2"] = np.asarray(self.S_theta_norm2).tolist()
         out["events"] = [ev.to_dict() for ev in self.events]
         out["W_times"] = np.asarray(self.W_times).tolist()
         if include_W:
@@ -164,14 +181,16 @@ class Recorder:
         self.H0 = np.asarray(empirical_kernel(problem, self.W0, self.a), dtype=float)
         self.rows: list[tuple] = []
         self.res: list[np.ndarray] = []
+        self.s_theta: list[float] = []
         self.W_times: list[float] = []
         self.W: list[np.ndarray] = []
 
-    def measure(self, t: float, W, e, S, P=None) -> None:
+    def measure(self, t: float, W, e, S, P=None, S_theta=None) -> None:
         """Append the row at time ``t``; ``P`` (m, n) overrides the pattern of ``W``.
 
         Passing ``P`` matters exactly at an event, where w_rᵀx_i = 0 and the side is set
-        by the integrator rather than by the sign of a rounded number.
+        by the integrator rather than by the sign of a rounded number.  ``S_theta`` is the
+        θ-weighted S of a sliding state (default: ``S``).
         """
         x = self.problem.host()[0]
         W = np.asarray(W, dtype=float)
@@ -188,6 +207,7 @@ class Recorder:
         en, sn = float(np.sum(np.square(e))), float(np.sum(np.square(S)))
         self.rows.append((t, 0.5 * (en + sn), en, sn, lam, drift, move, changes))
         self.res.append(np.concatenate([np.ravel(e), np.ravel(S)]).astype(float))
+        self.s_theta.append(sn if S_theta is None else float(np.sum(np.square(S_theta))))
 
     def keep_W(self, t: float, W) -> None:
         self.W_times.append(float(t))
@@ -203,6 +223,7 @@ class Recorder:
             residual=np.vstack(self.res),
             W_times=np.asarray(self.W_times, dtype=float), W=tuple(self.W), status=status,
             m=int(self.W0.shape[0]), n=int(self.problem.n), info=dict(info or {}),
+            S_theta_norm2=np.asarray(self.s_theta, dtype=float),
         )
 
 

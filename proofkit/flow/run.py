@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import InputError
 from ..limits import gd_steps
 from ..problem import lift_bias
 
@@ -28,7 +27,7 @@ def default_eta(problem, net) -> float:
 def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rtol=None,
              atol=None, times=None, seed=None, bias: bool = False, alpha=None,
              max_events: int = 10_000, rows: int = 200, method: str = "DOP853",
-             sliding: str = "stop", model: str = "kinetic"):
+             sliding: str = "filippov", model: str = "kinetic"):
     """Run the gradient flow (5) — or (12) with ``bias=True`` — and record a trajectory.
 
     Parameters
@@ -57,8 +56,9 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     max_events : int
         Cap on located events (exact, ode); reaching it stops the run and says so.
     sliding : {"stop", "filippov"}
-        What the exact integrator does at a sliding event: stop there, or follow Filippov's
-        sliding mode (one surface at a time; rtol/atol default 1e-10/1e-12).
+        What the exact integrator does at a sliding event: stop there, or (default) follow
+        Filippov's sliding mode on any number of surfaces (rtol/atol of its DOP853 segments
+        default 1e-10/1e-12); see :mod:`proofkit.flow.hybrid`.
     model : {"kinetic", "linear"}
         The ``limit`` integrator's model: ``"kinetic"`` is the limit with its boundary-layer
         memory (:mod:`proofkit.flow.kinetic`, classes drawn from ``seed``, default 0);

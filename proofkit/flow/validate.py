@@ -93,13 +93,15 @@ def _checks(traj, lam, n, k, gamma, delta, m):
 
 def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=None,
                       delta: float = 0.1, eta=None, rows: int = 200, max_events: int = 10_000,
-                      rtol=None, atol=None, model: str = "kinetic") -> dict:
+                      rtol=None, atol=None, sliding: str = "filippov",
+                      model: str = "kinetic") -> dict:
     """Run the flow (5) at width ``m`` from ``init_network(m, d, seed=seed)`` and check
     Theorem 1 and Lemmas 2–4 along it.  ``t_max`` defaults to 10/λ* (the bound falls by e¹⁰).
 
-    The default integrator is GD: the exact flow stops at the first sliding event (see
-    :mod:`proofkit.flow.exact`), which on random instances can come early; the report
-    then covers [0, stop time] and says so in ``trajectory.status``.
+    The default integrator is GD.  The exact one follows Filippov's sliding mode
+    (``sliding="filippov"``) or stops at the first sliding event (``"stop"``); a run that
+    stops covers [0, stop time] and says so in ``trajectory.status``.  ``events`` lists
+    every event and ``series`` the recorded energies (paper's S and θ-weighted S).
     """
     from ..network import init_network
     from .run import run_flow
@@ -110,8 +112,12 @@ def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     net = init_network(int(m), problem.d, seed=seed)
     extra = {"model": model, "seed": seed} if integrator == "limit" else {}
     traj = run_flow(problem, net, integrator=integrator, t_max=t_max, eta=eta, rows=rows, **extra,
-                    max_events=max_events, rtol=rtol, atol=atol)
-    return _report(traj, lam, problem.n, problem.k, problem.gamma, delta, int(m), seed, t_max)
+                    max_events=max_events, rtol=rtol, atol=atol, sliding=sliding)
+    rep = _report(traj, lam, problem.n, problem.k, problem.gamma, delta, int(m), seed, t_max)
+    rep["events"] = [ev.to_dict() for ev in traj.events]
+    rep["series"] = {"times": traj.times.tolist(), "energy": traj.energy.tolist(),
+                     "energy_theta": (traj.e_norm2 + traj.S_theta_norm2).tolist()}
+    return rep
 
 
 def _check_run(problem, m, seed, integrator, t_max, delta, eta, rows, rtol, atol,
