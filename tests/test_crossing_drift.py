@@ -213,8 +213,8 @@ def test_limit_integrator_defaults_to_the_kinetic_model():
 
 def test_cli_flow_limit_json():
     out = subprocess.run([sys.executable, "-m", "proofkit", "flow", "--integrator", "limit",
-                          "--limit-model", "linear", "--json", "--rows", "5", "--m", "200"], capture_output=True,
-                         text=True, check=True, cwd=ROOT)
+                          "--limit-model", "linear", "--json", "--rows", "5", "--m", "200"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
     rep = json.loads(out.stdout)
     assert rep["trajectory"]["integrator"] == "limit"
     assert rep["trajectory"]["model"] == "linear"
