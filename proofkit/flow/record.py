@@ -167,31 +167,37 @@ class Recorder:
         self.W_times: list[float] = []
         self.W: list[np.ndarray] = []
 
-    def measure(self, t: float, W, e, S, P=None) -> None:
+    def measure(self, t: float, W, e, S, P=None, *, K=None, move=None) -> None:
         """Append the row at time ``t``; ``P`` (m, n) overrides the pattern of ``W``.
 
         Passing ``P`` matters exactly at an event, where w_rᵀx_i = 0 and the side is set
-        by the integrator rather than by the sign of a rounded number.
+        by the integrator rather than by the sign of a rounded number.  An integrator that
+        already has ``K = Σ_r a_r² σ'_r σ'_rᵀ`` (n × n) and ``move = max_r ‖w_r − w_r(0)‖``
+        passes them (with ``P``), and then ``W`` is not read (GD's fused step does).
         """
         x = self.problem.host()[0]
-        W = np.asarray(W, dtype=float)
         if P is None:
+            W = np.asarray(W, dtype=float)
             P = np.einsum("md,nd->mn", W, x) > 0
-        Pf = P.astype(float)
-        K = np.einsum("mi,mj->ij", Pf, self.a2[:, None] * Pf)
+        if K is None:
+            Pf = P.astype(float)
+            K = np.einsum("mi,mj->ij", Pf, self.a2[:, None] * Pf)
         H = self.G * K[np.ix_(self.owner, self.owner)]
         lam = float(np.linalg.eigvalsh(H)[0])
         drift = float(np.linalg.norm(H - self.H0))
-        D = W - self.W0
-        move = float(np.sqrt(np.max(np.einsum("md,md->m", D, D))))
+        if move is None:
+            D = np.asarray(W, dtype=float) - self.W0
+            move = float(np.sqrt(np.max(np.einsum("md,md->m", D, D))))
         changes = int(np.count_nonzero(P != self.P0))
         en, sn = float(np.sum(np.square(e))), float(np.sum(np.square(S)))
         self.rows.append((t, 0.5 * (en + sn), en, sn, lam, drift, move, changes))
         self.res.append(np.concatenate([np.ravel(e), np.ravel(S)]).astype(float))
 
-    def keep_W(self, t: float, W) -> None:
+    def keep_W(self, t: float, W, *, copy: bool = True) -> None:
+        """Keep W at time ``t``; ``copy=False`` stores the array itself (the caller hands
+        it over and never writes it again)."""
         self.W_times.append(float(t))
-        self.W.append(np.array(W, dtype=float))
+        self.W.append(np.array(W, dtype=float) if copy else np.asarray(W, dtype=float))
 
     def build(self, integrator: str, events=(), status="completed", info=None) -> Trajectory:
         cols = list(zip(*self.rows, strict=True))

@@ -26,7 +26,7 @@ def default_eta(problem, net) -> float:
 def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rtol=None,
              atol=None, times=None, seed=None, bias: bool = False, alpha=None,
              max_events: int = 10_000, rows: int = 200, method: str = "DOP853",
-             sliding: str = "stop"):
+             sliding: str = "stop", block=None, dtype=None):
     """Run the gradient flow (5) — or (12) with ``bias=True`` — and record a trajectory.
 
     Parameters
@@ -56,6 +56,11 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
     sliding : {"stop", "filippov"}
         What the exact integrator does at a sliding event: stop there, or follow Filippov's
         sliding mode (one surface at a time; rtol/atol default 1e-10/1e-12).
+    block : int, optional
+        ``gd`` only: rows of W per block of the fused step (default sized to the cache).
+    dtype : {None, "float64", "float32"}
+        ``gd`` only: float32 runs the step's products in single precision (exploration
+        runs); residuals, kernels and the recorded rows stay float64.
 
     Returns
     -------
@@ -88,7 +93,7 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
         eta = default_eta(problem if not bias else lift_bias(problem, alpha),
                           _lifted(net) if bias else net) if eta is None else float(eta)
         return gd_flow(problem, net, t_max=t_max, eta=eta, times=times, bias=bias,
-                       alpha=alpha, rows=rows)
+                       alpha=alpha, rows=rows, block=block, dtype=dtype)
     if integrator == "ode":
         from .ode import ode_flow
 
