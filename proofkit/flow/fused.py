@@ -5,7 +5,8 @@ negative gradient of (5) is ``(a ⊙ P) U``, σ'' = 0).  ``e_{j+1}, S_{j+1}`` ne
 products ``W_{j+1} xᵀ`` and ``W_{j+1}ᵀ (a ⊙ P_{j+1})`` of the *updated* weights, so
 :meth:`FusedGD.advance` does both in one sweep over row blocks of W: it updates a block
 and, while that block is still in cache, computes the next step's pre-activations,
-pattern, values and ``Wᵀ(aP)`` contribution from it.  The three (m × n × d) products of a
+pattern and ``Wᵀ(aP)`` contribution from it (the values f(x_i) = x_iᵀ(Wᵀ aP)_i follow
+from the latter).  The three (m × n × d) products of a
 step are exactly those of :func:`proofkit.network.loss_and_gradient`; nothing of size m
 is allocated per step (every buffer is made once, the products write with ``out=``).
 
@@ -77,7 +78,6 @@ class FusedGD:
         self._rown = np.empty(B, dtype=dt)
         self._f = np.zeros(n)
         self._G = np.zeros((d, n))
-        self._ft = np.empty(n, dtype=dt)
         self._Gt = np.empty((d, n), dtype=dt)
         self._U = np.empty((n, d), dtype=dt)
         self.e = self.S = None
@@ -91,8 +91,7 @@ class FusedGD:
         measures ``move = max_r ‖w_r − W0_r‖`` block by block.
         """
         W, aP, a, xT, B = self.W, self.aP, self.a, self.xT, self.block
-        f, G, ft, Gt, U = self._f, self._G, self._ft, self._Gt, self._U
-        f.fill(0.0)
+        f, G, Gt, U = self._f, self._G, self._Gt, self._U
         G.fill(0.0)
         move2 = 0.0
         for s in range(0, self.m, B):
@@ -110,11 +109,11 @@ class FusedGD:
             np.matmul(Wb, xT, out=Zb)
             np.greater(Zb, 0, out=aPb)
             aPb *= a[s:t, None]
-            np.einsum("mn,mn->n", aPb, Zb, out=ft)
-            f += ft
             np.matmul(Wb.T, aPb, out=Gt)
             G += Gt
         self.move = float(np.sqrt(move2)) if W0 is not None else None
+        # f(x_i) = Σ_r a_r σ'(w_rᵀx_i) w_rᵀx_i = x_iᵀ G_i: the values come from G, no (m × n) pass
+        np.einsum("id,di->i", self.x, G, out=f)
         self.e = self.y - f
         self.S = self.h - np.einsum("idk,di->ik", self.V, G)
         # U = e x + V S (n, d), scaled by η once so the blocks add (aP)(ηU) directly

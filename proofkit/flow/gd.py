@@ -78,9 +78,12 @@ def _fused(problem, net, steps, want, keep, eta, info, *, block, dtype):
     a = np.asarray(net[1], dtype=float)
     dt = np.dtype(np.float64 if dtype is None else dtype)
     st = FusedGD(problem, net[0], a, eta=eta, block=block, dtype=dt)
-    rec = Recorder(problem, st.weights(), a)
     a_zero = np.flatnonzero(a == 0)
     a_zero = a_zero if a_zero.size else None
+    P0 = st.aP != 0
+    if a_zero is not None:  # a_r = 0: w_r never moves; its true pattern is only for the record
+        P0[a_zero] = np.asarray(net[0], float)[a_zero] @ problem.host()[0].T > 0
+    rec = Recorder(problem, st.weights(), a, P0=P0, K0=st.kernel_gram())
     info |= {"block": st.block, "dtype": dt.name}
     status, first, last = "completed", None, 0
     for j in range(steps + 1):

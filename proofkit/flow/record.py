@@ -154,14 +154,19 @@ class Trajectory:
 class Recorder:
     """Accumulates rows; measures H(t) through the pattern overlap (O(n²m + N²d))."""
 
-    def __init__(self, problem, W0, a):
+    def __init__(self, problem, W0, a, *, P0=None, K0=None):
+        """``P0`` (m × n booleans) and ``K0 = Σ_r a_r² σ'_r σ'_rᵀ`` (n × n) at W0, when the
+        integrator already has them, spare the two (m × n × d) products of the set-up."""
         self.problem, self.a = problem, np.asarray(a, dtype=float)
         self.W0 = np.array(W0, dtype=float)
         x = problem.host()[0]
-        self.P0 = np.einsum("md,nd->mn", self.W0, x) > 0
+        self.P0 = np.einsum("md,nd->mn", self.W0, x) > 0 if P0 is None else P0
         self.a2 = self.a * self.a
         self.G, self.owner = gram_paper(problem)
-        self.H0 = np.asarray(empirical_kernel(problem, self.W0, self.a), dtype=float)
+        if K0 is None:
+            self.H0 = np.asarray(empirical_kernel(problem, self.W0, self.a), dtype=float)
+        else:
+            self.H0 = self.G * np.asarray(K0, dtype=float)[np.ix_(self.owner, self.owner)]
         self.rows: list[tuple] = []
         self.res: list[np.ndarray] = []
         self.W_times: list[float] = []
