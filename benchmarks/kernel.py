@@ -9,9 +9,9 @@ closed-form NumPy Jacobian below is the check (and the route's cost without auto
 
 from __future__ import annotations
 
-import numpy as np
-
 import importlib.util
+
+import numpy as np
 
 from ._common import check_close, rel_err, row, samples, skipped
 from .gd_step import gd_inputs
