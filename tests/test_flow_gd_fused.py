@@ -132,3 +132,23 @@ def test_bad_block_or_dtype_is_one_clear_error(instance, kw, field):
     p, W, a = instance
     with pytest.raises(InputError, match=field):
         run_flow(p, (W, a), integrator="gd", t_max=0.1, eta=0.05, **kw)
+
+
+def test_cupy_gd_equals_the_fused_path(instance):
+    cupy = pytest.importorskip("cupy")
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA device")
+    except cupy.cuda.runtime.CUDARuntimeError as exc:
+        pytest.skip(f"no usable CUDA device: {exc}")
+    from proofkit.problem import SobolevProblem
+
+    p, W, a = instance
+    q = SobolevProblem(*(cupy.asarray(v) for v in p.host()))
+    kw = {"integrator": "gd", "t_max": 1.0, "eta": 0.05, "times": [0.0, 0.5, 1.0]}
+    fast = run_flow(p, (W, a), **kw)
+    gpu = run_flow(q, (cupy.asarray(W), cupy.asarray(a)), **kw)
+    for name in ROW_FIELDS:
+        assert _rel(getattr(gpu, name), getattr(fast, name)) <= 1e-12, name
+    for Wf, Wg in zip(fast.W, gpu.W, strict=True):
+        assert _rel(Wg, Wf) <= 1e-12
