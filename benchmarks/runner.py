@@ -22,7 +22,7 @@ class Sizes:
 
     gd_widths: tuple = (100_000, 1_000_000)
     gd_dnk: tuple = (50, 20, 3)  # (d, n, k)
-    gd_steps: tuple = (50, 10)
+    gd_steps: tuple = (40, 16)
     gd_repeat: tuple = (9, 5)
     kernel: tuple = (10_000, 50, 20, 3)
     kernel_repeat: int = 9
@@ -42,7 +42,7 @@ class Sizes:
 
 SIZES = {
     "full": Sizes(),
-    "quick": Sizes(gd_steps=(20, 5), gd_repeat=(5, 5), kernel=(5_000, 50, 20, 3),
+    "quick": Sizes(gd_steps=(20, 8), gd_repeat=(5, 5), kernel=(5_000, 50, 20, 3),
                    kernel_repeat=5, naive_repeat=1, flow_repeat=2,
                    scaling_widths=(1_000, 10_000, 100_000), scaling_repeat=5,
                    audits=("quick",), audit_timeout={"quick": 90.0},

@@ -55,6 +55,7 @@ def test_rows_measured_at_toy_sizes(report):
     step = next(r for n, r in rows.items() if n.startswith("GD step / its products"))
     assert step["met"] is not None and step["detail"]["W_rel_err_vs_plain_step"] <= 1e-12
     assert "run_flow" in step["detail"]["timed"] and step["spread"][0] <= step["value"]
+    assert step["detail"]["amortised_ratio_to_products"]["median"] > 0
     assert step["detail"]["blas_threads"] >= 1
     mem = next(r for n, r in rows.items() if "peak memory" in n)
     assert mem["met"] is not None and mem["detail"]["status"] == "completed"

@@ -30,7 +30,7 @@ def default_block(d: int, n: int, itemsize: int = 8) -> int:
     """Rows of W per block: the block of W, aP, Z and the update fit in ~512 KiB.
 
     >>> default_block(50, 20)
-    512
+    256
     """
     rows = _CACHE_BYTES // max(1, itemsize * (2 * d + 2 * n))
     return int(max(64, min(8192, 1 << max(6, int(rows).bit_length() - 1))))
