@@ -5,6 +5,7 @@ Nothing is written unless ``--write-docs`` or ``--output`` is given."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -36,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None and args.threads < 1:
         print(f"python -m benchmarks: --threads {args.threads}: need an integer >= 1",
               file=sys.stderr)
+        return 2
+    if args.threads is not None and importlib.util.find_spec("threadpoolctl") is None:
+        print("python -m benchmarks: --threads needs threadpoolctl "
+              "(pip install 'proofkit[bench]')", file=sys.stderr)
         return 2
     mode = "quick" if args.quick else "full"
     progress = None if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True))

@@ -112,3 +112,18 @@ def test_jacobian_gram_is_the_kernel():
     assert J.shape == (problem.N, 30 * 5)
     np.testing.assert_allclose(J @ J.T, empirical_kernel(problem, W, a), rtol=0,
                                atol=tolerance(np.float64, 1e3))
+
+
+def test_docs_are_written_only_when_asked(report, monkeypatch, tmp_path, capsys):
+    import benchmarks.__main__ as cli
+
+    target = tmp_path / "performance.md"
+    monkeypatch.setattr(cli, "run_all", lambda *a, **k: report)
+    monkeypatch.setattr(cli, "DEFAULT_OUTPUT", target)
+    assert cli.main(["--quick", "--json"]) == 0
+    assert not target.exists()  # no --write-docs: nothing written
+    json.loads(capsys.readouterr().out)
+    assert cli.main(["--quick", "--write-docs"]) == 0
+    text = target.read_text(encoding="utf-8")
+    assert "--write-docs" in text and all(r["name"] in text for r in report["results"])
+    assert cli.main(["--threads", "0"]) == 2
