@@ -68,12 +68,13 @@ def test_cli_sweep_on_a_scheduler_address(cluster, tmp_path, capsys):
     from proofkit.cli import main
 
     lc, _ = cluster
-    args = ["sweep", "--widths", "30,120", "--seeds", "0,1", "--t-max", "0.5", "--quiet",
-            "--json"]
-    assert main(args) == 0
+    args = ["sweep", "--widths", "30,120", "--seeds", "0,1", "--t-max", "0.5", "--json"]
+    assert main([*args, "--quiet"]) == 0
     serial_out = json.loads(capsys.readouterr().out)
     assert main([*args, "--scheduler", lc.scheduler_address, "--out", str(tmp_path)]) == 0
-    dask_out = json.loads(capsys.readouterr().out)
+    cap = capsys.readouterr()
+    dask_out = json.loads(cap.out)  # Dask's progress bar went to stderr, not into the JSON
+    assert "100% Completed" in cap.err
     assert json.dumps(dask_out["rows"]) == json.dumps(serial_out["rows"])
     assert len((tmp_path / "sweep-runs.jsonl").read_text().splitlines()) == 4
     assert (tmp_path / "sweep.json").exists()

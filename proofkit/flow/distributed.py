@@ -10,7 +10,8 @@ or ``PROOFKIT_SCHEDULER``); Dask is the optional ``dask`` extra
   the scheduler.
 * Results are gathered as they complete and, with ``runs_path``, appended to a JSON-lines
   file at once, so a lost worker (or a killed client) loses no finished cell.
-* Progress is Dask's own text progress bar (``distributed.progress``) on stderr.
+* Progress is Dask's own text progress bar (``TextProgressBar``, fed by the scheduler's
+  progress plugin), drawn on stderr.
 """
 
 from __future__ import annotations
@@ -90,10 +91,7 @@ def run_cells(problem, cells, kw: dict, *, first_seed, scheduler, runs_path=None
         index = {f.key: i for i, f in enumerate(futures)}
         bar = None
         if show_progress:
-            from distributed import progress
-
-            bar = threading.Thread(target=progress, args=(futures,),
-                                   kwargs={"notebook": False}, daemon=True)
+            bar = threading.Thread(target=_stderr_progress(), args=(futures,), daemon=True)
             bar.start()
         results: list = [None] * len(cells)
         sink = open(runs_path, "a", encoding="utf-8") if runs_path else None
@@ -115,3 +113,24 @@ def run_cells(problem, cells, kw: dict, *, first_seed, scheduler, runs_path=None
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _stderr_progress():
+    """Dask's text progress bar (scheduler-side progress plugin), drawn on stderr so that
+    ``--json`` output on stdout stays clean."""
+    import sys
+
+    from distributed.diagnostics.progressbar import TextProgressBar
+
+    class StderrBar(TextProgressBar):
+        def _draw_bar(self, remaining, all, **kwargs):
+            frac = (1 - remaining / all) if all else 1.0
+            sys.stderr.write(f"\r[{'#' * int(self.width * frac):<{self.width}}] | "
+                             f"{int(100 * frac)}% Completed | {self.elapsed:.1f} s")
+            sys.stderr.flush()
+
+        def _draw_stop(self, **kwargs):
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return lambda futures: StderrBar(futures, complete=True)
