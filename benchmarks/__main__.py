@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         print(format_table(report))
     out_path = args.output or (DEFAULT_OUTPUT if args.write_docs else None)
     if out_path is not None and not args.no_write:
-        command = "python -m benchmarks" + (" --quick" if args.quick else "") + " --write-docs"
+        command = ("python -m benchmarks" + (" --quick" if args.quick else "")
+                   + (f" --threads {args.threads}" if args.threads else "") + " --write-docs")
         out_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_path.with_name(out_path.name + ".tmp")
         tmp.write_text(format_markdown(report, mode=mode, command=command), encoding="utf-8")
