@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["Mismatch", "best_of", "check_close", "interleaved", "met", "ratio_stats", "rel_err", "row",
-           "samples", "skipped"]
+__all__ = ["Mismatch", "best_of", "check_close", "clock_for", "interleaved", "met", "ratio_stats",
+           "rel_err", "row", "samples", "skipped"]
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -14,19 +14,31 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
     return interleaved({"_": fn}, repeat)["_"]
 
 
-def samples(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Wall times of ``repeat`` rounds; each round calls every function once, in turn.
+def samples(fns: dict[str, Callable[[], object]], repeat: int,
+            clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """Times of ``repeat`` rounds; each round calls every function once, in turn.
 
     Interleaving makes the ratios robust to a shared machine whose speed drifts during the
-    run: each round sees every side under the same load.
+    run: each round sees every side under the same load.  ``clock`` is wall time by
+    default; see :func:`clock_for`.
     """
     out: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(max(1, int(repeat))):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            out[name].append(time.perf_counter() - t0)
+            out[name].append(clock() - t0)
     return out
+
+
+def clock_for(threads: int) -> tuple[Callable[[], float], str]:
+    """``(clock, name)``: the process CPU time when every BLAS call runs on one thread, else
+    wall time.  With one thread the CPU time is the work done, and it does not count the
+    time the process waits for a core on a machine shared with other jobs; with several
+    threads idle spinning would inflate it, so wall time is used."""
+    if threads == 1:
+        return time.process_time, "process CPU time (BLAS and torch on 1 thread)"
+    return time.perf_counter, "wall time"
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:

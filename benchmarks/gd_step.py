@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import check_close, rel_err, row, samples, skipped
+from ._common import check_close, clock_for, rel_err, row, samples, skipped
 from .machine import blas_threads
 
 __all__ = ["bench_gd", "bench_scaling", "gd_inputs", "memory_probe", "products_of"]
@@ -125,8 +125,9 @@ def bench_gd(m: int, d: int, n: int, k: int, *, steps: int, repeat: int,
         torch_err = rel_err(Wt.numpy(), _plain_W(problem, W, a, 1))
         check_close("W after one torch double-backprop step vs the plain step", torch_err, 1e-10)
         fns["torch_double_backprop"] = tstep
+    clock, clock_name = clock_for(threads)
     try:
-        t = samples(fns, repeat)
+        t = samples(fns, repeat, clock)
     finally:
         if has_torch:
             torch.set_num_threads(old)
@@ -139,7 +140,7 @@ def bench_gd(m: int, d: int, n: int, k: int, *, steps: int, repeat: int,
                                                                 strict=True)]))
     common = {"m": m, "d": d, "n": n, "k": k, "dtype": "float64", "block": st.block,
               "steps": [s0, s0 + steps], "repeat": repeat, "blas_threads": threads,
-              "blas_threads_source": source,
+              "blas_threads_source": source, "clock": clock_name,
               "timed": f"run_flow(problem, net, integrator='gd', eta={ETA}, t_max=s*eta, rows=1) "
                        f"for s = {s0} and s = {s0 + steps} in each round; step = difference / "
                        f"{steps}",
@@ -181,15 +182,17 @@ def bench_scaling(widths, d: int, n: int, k: int, *, repeat: int,
     from proofkit.flow.fused import FusedGD
 
     times = {}
+    clock, clock_name = clock_for(blas_threads()[0])
     for m in widths:
         problem, W, a = gd_inputs(int(m), d, n, k)
         st = FusedGD(problem, W, a, eta=ETA)
-        times[int(m)] = float(np.median(samples({"step": st.advance}, repeat)["step"]))
+        times[int(m)] = float(np.median(samples({"step": st.advance}, repeat, clock)["step"]))
     ms = np.array(sorted(times), dtype=float)
     ts = np.array([times[int(m)] for m in ms])
     slope = float(np.polyfit(np.log(ms), np.log(ts), 1)[0]) if len(ms) > 1 else float("nan")
     rows = [row("GD step scaling exponent in m", slope, "log-log slope", "<= 1.1",
                 detail={"d": d, "n": n, "k": k, "repeat": repeat, "statistic": "median",
+                        "clock": clock_name,
                         "step_s": {str(int(m)): times[int(m)] for m in ms}})]
     target = "<= 1.5"
     mem_name = f"run_flow(integrator='gd') peak memory at m={memory_m}"

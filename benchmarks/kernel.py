@@ -13,7 +13,7 @@ import importlib.util
 
 import numpy as np
 
-from ._common import check_close, rel_err, row, samples, skipped
+from ._common import check_close, clock_for, rel_err, row, samples, skipped
 from .gd_step import gd_inputs
 from .machine import blas_threads
 
@@ -60,6 +60,7 @@ def bench_kernel(m: int, d: int, n: int, k: int, *, repeat: int,
 
     problem, W, a = gd_inputs(m, d, n, k)
     threads, source = blas_threads()
+    clock, clock_name = clock_for(threads)
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
     Wt = torch.as_tensor(W, dtype=torch.float64)
@@ -82,16 +83,17 @@ def bench_kernel(m: int, d: int, n: int, k: int, *, repeat: int,
         for label, err in errs.items():
             check_close(f"empirical_kernel vs {label}", err, 1e-10)
         t = samples({"empirical_kernel": lambda: empirical_kernel(problem, W, a),
-                     "torch_jacrev_JJt": torch_route, "numpy_J_JJt": numpy_route}, repeat)
+                     "torch_jacrev_JJt": torch_route, "numpy_J_JJt": numpy_route}, repeat,
+                    clock)
     finally:
         torch.set_num_threads(old)
     t["naive_empirical_kernel"] = samples(
-        {"_": lambda: naive_empirical_kernel(problem, W, a)}, naive_repeat)["_"]
+        {"_": lambda: naive_empirical_kernel(problem, W, a)}, naive_repeat, clock)["_"]
     sp = ratio_stats(t["torch_jacrev_JJt"], t["empirical_kernel"])
     med = {key: float(np.median(v)) for key, v in t.items()}
     return row(NAME, sp["median"], "x", TARGET, spread=[sp["min"], sp["max"]],
                detail={"m": m, "d": d, "n": n, "k": k, "N": problem.N, "repeat": repeat,
-                       "median_s": med, "ratio": sp, "threads": threads,
+                       "median_s": med, "ratio": sp, "threads": threads, "clock": clock_name,
                        "threads_source": source, "torch": torch.__version__,
                        "speedup_over_numpy_closed_form_jacobian":
                            med["numpy_J_JJt"] / med["empirical_kernel"],

@@ -83,9 +83,15 @@ def run_all(sizes: Sizes, *, progress: Callable[[str], None] | None = None,
     """
     if threads is None:
         return _run_all(sizes, progress)
+    import importlib.util
+
+    import scipy.linalg  # noqa: F401  (SciPy's own BLAS, loaded now so that the limit covers it)
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=int(threads), user_api="blas"):
+    if importlib.util.find_spec("torch") is not None:
+        import torch  # noqa: F401  (its OpenMP pool, likewise)
+
+    with threadpool_limits(limits=int(threads)):
         return _run_all(sizes, progress)
 
 
