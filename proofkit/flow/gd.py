@@ -83,7 +83,8 @@ def _fused(problem, net, steps, want, keep, eta, info, *, block, dtype):
     P0 = st.aP != 0
     if a_zero is not None:  # a_r = 0: w_r never moves; its true pattern is only for the record
         P0[a_zero] = np.asarray(net[0], float)[a_zero] @ problem.host()[0].T > 0
-    rec = Recorder(problem, st.weights(), a, P0=P0, K0=st.kernel_gram())
+    K0 = st.kernel_gram()
+    rec = Recorder(problem, st.weights(), a, P0=P0, K0=K0)
     info |= {"block": st.block, "dtype": dt.name}
     status, first, last = "completed", None, 0
     for j in range(steps + 1):
@@ -92,8 +93,9 @@ def _fused(problem, net, steps, want, keep, eta, info, *, block, dtype):
         first = en if first is None else first
         if j in want or _diverged(en, first) or j == steps:
             move = 0.0 if j == 0 else st.move  # None only at an unplanned (diverged) row
-            rec.measure(j * eta, st.weights() if move is None else None, e, S,
-                        st.pattern(rec.P0, a_zero), K=st.kernel_gram(), move=move)
+            P, K = (P0, K0) if j == 0 else (st.pattern(P0, a_zero), st.kernel_gram())
+            rec.measure(j * eta, st.weights() if move is None else None, e, S, P, K=K,
+                        move=move)
         if j in keep and j not in (0, steps):
             rec.keep_W(j * eta, st.weights())
         last = j
