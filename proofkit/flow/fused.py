@@ -24,7 +24,7 @@ from ..errors import InputError
 __all__ = ["FusedGD", "default_block"]
 
 # Per-block working set (rows of W, aP, Z and the update) of at most 2 MiB: about L2 size.
-# Measured on a 512 KiB-L2 Xeon (d = 50, n = 20, 1 thread): 1024-row blocks run the step
+# Measured on a 2-core machine with 512 KiB L2 (d = 50, n = 20, 1 thread): 1024-row blocks run the step
 # 20 % faster than 256-row ones, the per-call overhead of NumPy outweighing the L2 misses.
 _CACHE_BYTES = 1 << 21
 
