@@ -2,8 +2,9 @@
 
 Run from the repository root::
 
-    python -m benchmarks --write-docs   # full sizes, rewrites docs/performance.md
-    python -m benchmarks --quick    # < 3 minutes on 2 cores
+    python -m benchmarks                # full sizes, prints the table
+    python -m benchmarks --write-docs   # ... and writes docs/performance.md
+    python -m benchmarks --quick        # fewer repeats and smaller scaling fit
     python -m benchmarks --json     # machine-readable output on stdout
 
 Every row is a dict ``{"name", "value", "unit", "target", "met", ...}``; ``met`` is

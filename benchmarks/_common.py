@@ -2,31 +2,58 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
-__all__ = ["Mismatch", "best_of", "check_close", "interleaved", "met", "rel_err", "row", "skipped"]
+__all__ = ["Mismatch", "best_of", "check_close", "clock_for", "interleaved", "met", "ratio_stats",
+           "rel_err", "row", "samples", "skipped"]
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """Smallest wall time of ``repeat`` calls of ``fn`` (seconds, ``time.perf_counter``)."""
+    """Median wall time of ``repeat`` calls of ``fn`` (seconds, ``time.perf_counter``)."""
     return interleaved({"_": fn}, repeat)["_"]
 
 
-def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Best-of-``repeat`` time of each function, calls interleaved round by round.
+def samples(fns: dict[str, Callable[[], object]], repeat: int,
+            clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """Times of ``repeat`` rounds; each round calls every function once, in turn.
 
-    Interleaving makes the ratios of the returned times robust to a shared machine whose
-    speed drifts during the run: each round sees every side under the same load.
+    Interleaving makes the ratios robust to a shared machine whose speed drifts during the
+    run: each round sees every side under the same load.  ``clock`` is wall time by
+    default; see :func:`clock_for`.
     """
-    best = dict.fromkeys(fns, math.inf)
+    out: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(max(1, int(repeat))):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
+            out[name].append(clock() - t0)
+    return out
+
+
+def clock_for(threads: int) -> tuple[Callable[[], float], str]:
+    """``(clock, name)``: the process CPU time when every BLAS call runs on one thread, else
+    wall time.  With one thread the CPU time is the work done, and it does not count the
+    time the process waits for a core on a machine shared with other jobs; with several
+    threads idle spinning would inflate it, so wall time is used."""
+    if threads == 1:
+        return time.process_time, "process CPU time (BLAS and torch on 1 thread)"
+    return time.perf_counter, "wall time"
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median time of each function over ``repeat`` interleaved rounds (see :func:`samples`)."""
+    import statistics
+
+    return {k: statistics.median(v) for k, v in samples(fns, repeat).items()}
+
+
+def ratio_stats(num: list[float], den: list[float]) -> dict:
+    """Per-round ratios ``num/den``: median, min, max (the spread) and the rounds."""
+    import statistics
+
+    r = [a / b for a, b in zip(num, den, strict=True)]
+    return {"median": statistics.median(r), "min": min(r), "max": max(r), "rounds": len(r)}
 
 
 def rel_err(a, b) -> float:

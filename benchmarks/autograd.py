@@ -1,4 +1,4 @@
-"""Row 2: proofkit's closed-form step against PyTorch autograd, float64, same threads.
+"""The Sobolev loss and gradient in PyTorch, the baselines of rows 2 and 3.
 
 The loss is the directional Sobolev loss ``½‖y − f‖² + ½Σ_i‖h_i − V_iᵀ∇ₓf(x_i)‖²`` of
 Section 2, written the two ways people write Sobolev training today:
@@ -8,31 +8,50 @@ Section 2, written the two ways people write Sobolev training today:
 * ``torch.func``: ``vmap(grad(f, argnums=1))`` for ``∇ₓf`` inside a loss that
   ``torch.func.grad`` differentiates in ``W``.
 
-torch is only in the ``[bench]`` extra; without it the row is skipped with its reason.
+torch is only in the ``[bench]`` extra; without it the rows are skipped with their reason.
+Row 2 itself lives in :mod:`benchmarks.gd_step` (it times the same run_flow as row 1).
 """
 
 from __future__ import annotations
 
-import importlib.util
-
-from ._common import check_close, interleaved, rel_err, row, skipped
-from .gd_step import _step, gd_inputs
-from .machine import blas_threads
-
-__all__ = ["bench_autograd", "torch_routes"]
-
-NAME = "GD step speed-up over torch autograd"
-TARGET = ">= 5"
+__all__ = ["torch_outputs", "torch_routes"]
 
 
-def torch_routes(problem, W, a):
-    """``{"double_backprop": fn, "torch.func": fn}``, each ``() -> (loss, ∂L/∂W)`` in float64."""
+def torch_outputs(problem, a):
+    """``F(W)``: the N network outputs ``(f(x_i), V_iᵀ∇ₓf(x_i))`` in the paper's order, as a
+    torch.func-traceable function of the (m, d) tensor W (∇ₓf by ``torch.func.grad``)."""
+    import torch
+    from torch.func import grad, vmap
+
+    x_np, _, V_np, _ = problem.host()
+    f64 = torch.float64
+    at, x, V = (torch.as_tensor(v, dtype=f64) for v in (a, x_np, V_np))
+
+    def f_one(Wp, xi):
+        return torch.relu(Wp @ xi) @ at
+
+    grad_x = vmap(grad(f_one, argnums=1), in_dims=(None, 0))
+    f_all = vmap(f_one, in_dims=(None, 0))
+
+    def outputs(Wp):
+        dirs = torch.einsum("nd,ndk->nk", grad_x(Wp, x), V)
+        return torch.cat([f_all(Wp, x), dirs.reshape(-1)])
+
+    return outputs
+
+
+def torch_routes(problem, W, a, *, W_tensor=None):
+    """``{"double_backprop": fn, "torch.func": fn}``, each ``() -> (loss, ∂L/∂W)`` in float64.
+
+    ``W_tensor`` (a float64 tensor) is read at every call, so an in-place update of it is
+    seen by the next call; by default a tensor view of ``W``.
+    """
     import torch
     from torch.func import grad, vmap
 
     x_np, y_np, V_np, h_np = problem.host()
     f64 = torch.float64
-    Wt = torch.as_tensor(W, dtype=f64)
+    Wt = torch.as_tensor(W, dtype=f64) if W_tensor is None else W_tensor
     at, x, y, V, h = (torch.as_tensor(v, dtype=f64) for v in (a, x_np, y_np, V_np, h_np))
 
     def double_backprop():
@@ -63,36 +82,3 @@ def torch_routes(problem, W, a):
         return loss, gW
 
     return {"double_backprop": double_backprop, "torch.func": func_route}
-
-
-def bench_autograd(m: int, d: int, n: int, k: int, *, repeat: int) -> dict:
-    """Row 2: min(torch times) / proofkit time, after checking the gradients to 1e-10."""
-    if importlib.util.find_spec("torch") is None:
-        return skipped(NAME, "x", TARGET,
-                       "torch is not installed (pip install 'proofkit[bench]')")
-    import torch
-
-    threads, source = blas_threads()
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        problem, W, a = gd_inputs(m, d, n, k)
-        loss, _, _, grad = _step(problem, W, a)
-        routes = torch_routes(problem, W, a)
-        errs = {}
-        for label, fn in routes.items():
-            t_loss, t_grad = fn()
-            errs[label] = rel_err(t_grad.numpy(), grad)
-            check_close(f"∂L/∂W of proofkit vs torch {label}", errs[label], 1e-10)
-            check_close(f"loss of proofkit vs torch {label}",
-                        rel_err(float(t_loss), float(loss)), 1e-10)
-        fns = {"proofkit": lambda: _step(problem, W, a), **routes}
-        t = interleaved(fns, repeat)
-    finally:
-        torch.set_num_threads(old_threads)
-    fastest = min(routes, key=t.__getitem__)
-    return row(NAME, t[fastest] / t["proofkit"], "x", TARGET,
-               detail={"m": m, "d": d, "n": n, "k": k, "dtype": "float64", "repeat": repeat,
-                       "times_s": t, "fastest_torch": fastest, "grad_rel_err": errs,
-                       "threads": threads, "threads_source": source,
-                       "torch": torch.__version__})

@@ -59,9 +59,11 @@ def blas_threads() -> tuple[int, str]:
     if importlib.util.find_spec("threadpoolctl") is not None:
         from threadpoolctl import threadpool_info
 
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                return int(pool["num_threads"]), "threadpoolctl"
+        pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        # NumPy's own BLAS first (SciPy and torch may load others)
+        pools.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))
+        if pools:
+            return int(pools[0]["num_threads"]), "threadpoolctl (NumPy's BLAS)"
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(var, "")
         if value.isdigit() and int(value) > 0:

@@ -58,6 +58,10 @@ def register(subparsers) -> None:
     s.add_argument("--seeds", default="0,1", help="comma-separated seeds (default 0,1)")
     s.add_argument("--integrator", choices=("gd", "ode", "exact"), default="gd")
     s.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    s.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                   help="run the cells on dask.distributed: 'local' (a LocalCluster with one "
+                   "worker per core) or a scheduler address such as tcp://host:8786 (default: "
+                   "$PROOFKIT_SCHEDULER, else serial here); needs pip install 'proofkit[dask]'")
     s.set_defaults(func=_sweep)
 
 
@@ -183,22 +187,35 @@ def _sweep(args) -> int:
 
     from ..limits import flow_options
     from ..outdir import record_files
+    from .distributed import resolve_scheduler
     from .sweep import sweep, write_figures
 
     widths = _ints(args.widths, "widths", 1)
     seeds = _ints(args.seeds, "seeds", 0)
     flow_options(args, widths, seeds)
+    scheduler = resolve_scheduler(args.scheduler)
     problem = _common(args)
+    runs_path = None
+    if scheduler is not None and args.out:
+        import os
+
+        os.makedirs(args.out, exist_ok=True)
+        runs_path = os.path.join(args.out, "sweep-runs.jsonl")  # one line per finished cell
+        record_files(args.out, [runs_path], "sweep")
 
     from ..progress import bar
 
-    with bar(len(widths) * len(seeds), "sweep", quiet=args.quiet, unit="run") as b:
+    # on Dask the progress is Dask's own (drawn by the sweep); here the tqdm bar of the
+    # serial run
+    with bar(len(widths) * len(seeds), "sweep", quiet=args.quiet or scheduler is not None,
+             unit="run") as b:
         def tick(done, total, label):
             b.set_postfix_str(label, refresh=False)
             b.update(done - b.n)
 
         res = sweep(problem, widths, seeds, integrator=args.integrator, t_max=args.t_max,
-                    delta=args.delta, eta=args.eta, progress=tick)
+                    delta=args.delta, eta=args.eta, progress=None if args.quiet else tick,
+                    scheduler=scheduler, runs_path=runs_path)
     res["provenance"] = _provenance(args)
     if args.out:
         _write(args.out, "sweep.json", res)

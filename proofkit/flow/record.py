@@ -171,47 +171,58 @@ class Trajectory:
 class Recorder:
     """Accumulates rows; measures H(t) through the pattern overlap (O(n²m + N²d))."""
 
-    def __init__(self, problem, W0, a):
+    def __init__(self, problem, W0, a, *, P0=None, K0=None):
+        """``P0`` (m × n booleans) and ``K0 = Σ_r a_r² σ'_r σ'_rᵀ`` (n × n) at W0, when the
+        integrator already has them, spare the two (m × n × d) products of the set-up."""
         self.problem, self.a = problem, np.asarray(a, dtype=float)
         self.W0 = np.array(W0, dtype=float)
         x = problem.host()[0]
-        self.P0 = np.einsum("md,nd->mn", self.W0, x) > 0
+        self.P0 = np.einsum("md,nd->mn", self.W0, x) > 0 if P0 is None else P0
         self.a2 = self.a * self.a
         self.G, self.owner = gram_paper(problem)
-        self.H0 = np.asarray(empirical_kernel(problem, self.W0, self.a), dtype=float)
+        if K0 is None:
+            self.H0 = np.asarray(empirical_kernel(problem, self.W0, self.a), dtype=float)
+        else:
+            self.H0 = self.G * np.asarray(K0, dtype=float)[np.ix_(self.owner, self.owner)]
         self.rows: list[tuple] = []
         self.res: list[np.ndarray] = []
         self.s_theta: list[float] = []
         self.W_times: list[float] = []
         self.W: list[np.ndarray] = []
 
-    def measure(self, t: float, W, e, S, P=None, S_theta=None) -> None:
+    def measure(self, t: float, W, e, S, P=None, S_theta=None, *, K=None, move=None) -> None:
         """Append the row at time ``t``; ``P`` (m, n) overrides the pattern of ``W``.
 
         Passing ``P`` matters exactly at an event, where w_rᵀx_i = 0 and the side is set
         by the integrator rather than by the sign of a rounded number.  ``S_theta`` is the
-        θ-weighted S of a sliding state (default: ``S``).
+        θ-weighted S of a sliding state (default: ``S``).  An integrator that already has
+        ``K = Σ_r a_r² σ'_r σ'_rᵀ`` (n × n) and ``move = max_r ‖w_r − w_r(0)‖`` passes them
+        (with ``P``), and then ``W`` is not read (GD's fused step does).
         """
         x = self.problem.host()[0]
-        W = np.asarray(W, dtype=float)
         if P is None:
+            W = np.asarray(W, dtype=float)
             P = np.einsum("md,nd->mn", W, x) > 0
-        Pf = P.astype(float)
-        K = np.einsum("mi,mj->ij", Pf, self.a2[:, None] * Pf)
+        if K is None:
+            Pf = P.astype(float)
+            K = np.einsum("mi,mj->ij", Pf, self.a2[:, None] * Pf)
         H = self.G * K[np.ix_(self.owner, self.owner)]
         lam = float(np.linalg.eigvalsh(H)[0])
         drift = float(np.linalg.norm(H - self.H0))
-        D = W - self.W0
-        move = float(np.sqrt(np.max(np.einsum("md,md->m", D, D))))
+        if move is None:
+            D = np.asarray(W, dtype=float) - self.W0
+            move = float(np.sqrt(np.max(np.einsum("md,md->m", D, D))))
         changes = int(np.count_nonzero(P != self.P0))
         en, sn = float(np.sum(np.square(e))), float(np.sum(np.square(S)))
         self.rows.append((t, 0.5 * (en + sn), en, sn, lam, drift, move, changes))
         self.res.append(np.concatenate([np.ravel(e), np.ravel(S)]).astype(float))
         self.s_theta.append(sn if S_theta is None else float(np.sum(np.square(S_theta))))
 
-    def keep_W(self, t: float, W) -> None:
+    def keep_W(self, t: float, W, *, copy: bool = True) -> None:
+        """Keep W at time ``t``; ``copy=False`` stores the array itself (the caller hands
+        it over and never writes it again)."""
         self.W_times.append(float(t))
-        self.W.append(np.array(W, dtype=float))
+        self.W.append(np.array(W, dtype=float) if copy else np.asarray(W, dtype=float))
 
     def build(self, integrator: str, events=(), status="completed", info=None) -> Trajectory:
         cols = list(zip(*self.rows, strict=True))

@@ -27,7 +27,8 @@ def default_eta(problem, net) -> float:
 def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rtol=None,
              atol=None, times=None, seed=None, bias: bool = False, alpha=None,
              max_events: int = 10_000, rows: int = 200, method: str = "DOP853",
-             sliding: str = "filippov", model: str = "kinetic"):
+             sliding: str = "filippov", model: str = "kinetic", block=None,
+             dtype=None):
     """Run the gradient flow (5) — or (12) with ``bias=True`` — and record a trajectory.
 
     Parameters
@@ -64,6 +65,11 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
         memory (:mod:`proofkit.flow.kinetic`, classes drawn from ``seed``, default 0);
         ``"linear"`` is r(t) = e^{−Gt} r(0) with G = H∞ + D, its generator at t = 0+
         (recorded in ``info["model"]``).
+    block : int, optional
+        ``gd`` only: rows of W per block of the fused step (default sized to the cache).
+    dtype : {None, "float64", "float32"}
+        ``gd`` only: float32 runs the step's products in single precision (exploration
+        runs); residuals, kernels and the recorded rows stay float64.
 
     Returns
     -------
@@ -94,7 +100,7 @@ def run_flow(problem, net, *, integrator: str = "gd", t_max: float, eta=None, rt
                           _lifted(net) if bias else net) if eta is None else float(eta)
         gd_steps(t_max, eta)  # refused above arguments.MAX_STEPS, before the first one
         return gd_flow(problem, net, t_max=t_max, eta=eta, times=times, bias=bias,
-                       alpha=alpha, rows=rows)
+                       alpha=alpha, rows=rows, block=block, dtype=dtype)
     if integrator == "ode":
         from .ode import ode_flow
 

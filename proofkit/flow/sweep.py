@@ -31,46 +31,70 @@ def loglog_slope(xs, ys) -> float:
     return float(np.polyfit(np.log(xs[ok]), np.log(ys[ok]), 1)[0])
 
 
-def sweep(problem, widths, seeds, *, integrator: str = "gd", t_max=None, delta: float = 0.1,
-          eta=None, rows: int = 100, progress=None) -> dict:
-    """Run :func:`validate_theorem1` for every width and seed; JSON-able result.
+def run_one(problem, m: int, seed: int, *, integrator: str, t_max: float, delta: float,
+            eta, rows: int, lam: float, curve: bool) -> dict:
+    """One (width, seed) cell of a sweep: the table row, and the energy curve when asked.
 
-    ``progress(done, total, label)`` is called after each run when given.  The result holds
-    ``rows`` (one per run), ``by_width`` (seed means) and ``slopes``; ``curves`` keeps the
-    energy and its bound over time for the first seed of each width (for the figures).
+    A pure function of its arguments (the run is seeded), so it gives the same result in
+    this process, in a process pool or on a Dask worker.
     """
-    from ..kernels import lambda_star
     from ..network import init_network
     from .run import run_flow
     from .validate import _report
+
+    traj = run_flow(problem, init_network(m, problem.d, seed=seed), integrator=integrator,
+                    t_max=t_max, eta=eta, rows=rows)
+    rep = _report(traj, lam, problem.n, problem.k, problem.gamma, delta, m, seed, t_max)
+    c = rep["checks"]
+    out = {"row": {
+        "m": m, "seed": seed, "status": traj.status,
+        **{f"{k}_worst_ratio": v["worst_ratio"] for k, v in c.items()},
+        "theorem1_first_failure": c["theorem1"]["first_failure_time"],
+        "fraction_pattern_changes": traj.summary()["fraction_pattern_changes_final"],
+        "max_weight_move": float(np.max(traj.max_weight_move)),
+        "max_kernel_drift_F": float(np.max(traj.kernel_drift_F)),
+        "R": c["lemma4"]["R"], "all_hold": rep["all_hold"],
+    }}
+    if curve:
+        out["curve"] = {"times": traj.times.tolist(), "energy": traj.energy.tolist(),
+                        "bound": (np.exp(-lam * traj.times) * traj.energy[0]).tolist()}
+    return out
+
+
+def sweep(problem, widths, seeds, *, integrator: str = "gd", t_max=None, delta: float = 0.1,
+          eta=None, rows: int = 100, progress=None, scheduler=None, runs_path=None) -> dict:
+    """Run :func:`validate_theorem1` for every width and seed; JSON-able result.
+
+    ``progress(done, total, label)`` is called after each run when given (serial runs).
+    ``scheduler`` (``"local"`` or a Dask scheduler address) runs the cells on
+    ``dask.distributed`` instead (see :mod:`proofkit.flow.distributed`), with Dask's own
+    progress bar; each finished cell is then appended to ``runs_path`` (JSON lines) as it
+    arrives.  The result is the same either way, seed for seed.  It holds ``rows`` (one
+    per run), ``by_width`` (seed means) and ``slopes``; ``curves`` keeps the energy and its
+    bound over time for the first seed of each width (for the figures).
+    """
+    from ..kernels import lambda_star
 
     widths = [int(m) for m in widths]
     seeds = list(seeds)
     lam = lambda_star(problem)
     t_max = 4.0 / lam if t_max is None else float(t_max)
-    table, curves = [], {}
-    total, done = len(widths) * len(seeds), 0
-    for m in widths:
-        for s in seeds:
-            traj = run_flow(problem, init_network(m, problem.d, seed=s), integrator=integrator,
-                            t_max=t_max, eta=eta, rows=rows)
-            rep = _report(traj, lam, problem.n, problem.k, problem.gamma, delta, m, s, t_max)
-            c = rep["checks"]
-            table.append({
-                "m": m, "seed": s, "status": traj.status,
-                **{f"{k}_worst_ratio": v["worst_ratio"] for k, v in c.items()},
-                "theorem1_first_failure": c["theorem1"]["first_failure_time"],
-                "fraction_pattern_changes": traj.summary()["fraction_pattern_changes_final"],
-                "max_weight_move": float(np.max(traj.max_weight_move)),
-                "max_kernel_drift_F": float(np.max(traj.kernel_drift_F)),
-                "R": c["lemma4"]["R"], "all_hold": rep["all_hold"],
-            })
-            if s == seeds[0]:
-                curves[str(m)] = {"times": traj.times.tolist(), "energy": traj.energy.tolist(),
-                                  "bound": (np.exp(-lam * traj.times) * traj.energy[0]).tolist()}
-            done += 1
+    cells = [(m, s) for m in widths for s in seeds]
+    kw = {"integrator": integrator, "t_max": t_max, "delta": delta, "eta": eta, "rows": rows,
+          "lam": lam}
+    if scheduler is not None:
+        from .distributed import run_cells
+
+        results = run_cells(problem, cells, kw, first_seed=seeds[0], scheduler=scheduler,
+                            runs_path=runs_path, show_progress=progress is not None)
+    else:
+        results = []
+        for done, (m, s) in enumerate(cells, 1):
+            results.append(run_one(problem, m, s, curve=s == seeds[0], **kw))
             if progress is not None:
-                progress(done, total, f"m={m} seed={s}")
+                progress(done, len(cells), f"m={m} seed={s}")
+    table = [r["row"] for r in results]
+    curves = {str(r["row"]["m"]): r["curve"] for r in results if "curve" in r}
     by_width = []
     for m in widths:
         sel = [r for r in table if r["m"] == m]
