@@ -24,12 +24,13 @@ def main(argv: list[str] | None = None) -> int:
                              "default-budget audit")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout instead of a table")
-    parser.add_argument("--write-docs", action="store_true",
-                        help="write the Markdown report to docs/performance.md")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="write the Markdown report to this path instead")
-    parser.add_argument("--no-write", action="store_true",
-                        help="write nothing (the default; kept for old command lines)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--write-docs", action="store_true",
+                       help="write the Markdown report to docs/performance.md")
+    where.add_argument("--output", type=Path, default=None,
+                       help="write the Markdown report to this path instead")
+    where.add_argument("--no-write", action="store_true",
+                       help="write nothing (the default; kept for old command lines)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and torch threads (needs threadpoolctl; default: the BLAS "
                              "default, recorded either way)")

@@ -48,8 +48,8 @@ def derive_tau0(ctx: Context) -> Outcome:
         Verdict.VERIFIED if d_at > 0 else Verdict.INCONCLUSIVE)
     return Outcome(
         verdict,
-        r"\tau_0 = \inf\{t: W(t)\notin B_0\},\ H(t) \text{ piecewise constant: use } "
-        r"t \downarrow \tau_0,\ \|w_r(t)-w_r(0)\| \le R + \eta",
+        "τ0 = inf{t : W(t) ∉ B0}; H(t) is piecewise constant: use t ↓ τ0, where "
+        "‖w_r(t) − w_r(0)‖ ≤ R + η",
         "H(W) = (1/m)Σ_r σ'σ' X̂ᵢᵀX̂ⱼ depends on W only through the activation pattern, so "
         "‖H(t) − H(0)‖_F is piecewise constant in t and τ0 is a jump. proofkit's kernel "
         "(σ'(0) = 0) on a one-neuron flow whose neuron switches on at τ0 = 1: "
@@ -98,8 +98,7 @@ def derive_transpose(ctx: Context) -> Outcome:
         Verdict.VERIFIED if ok else Verdict.ERROR)
     return Outcome(
         verdict,
-        r"\frac{\partial}{\partial w_r}L = -\sum_i e_i\frac{\partial f_i}{\partial w_r} - "
-        r"\sum_i \Big(\frac{\partial \bar F_i}{\partial w_r}\Big)^T S_i",
+        "∂L/∂w_r = −Σ_i e_i ∂f_i/∂w_r − Σ_i (∂F̄_i/∂w_r)ᵀ S_i",
         f"∂F̄_i/∂w_r = a_r σ'(w_rᵀx_i) V_iᵀ is k × d (k = {p.k}, d = {p.d}) and h_i − F̄_i ∈ R^k: "
         "the printed product (∂F̄_i/∂w_r)(h_i − F̄_i) "
         + ("is not defined for k ≠ d" if not conformable else
@@ -128,8 +127,7 @@ def derive_k_growth(ctx: Context) -> Outcome:
         q.gamma, float(np.linalg.norm(y)) + ratio * float(np.linalg.norm(h)), rel_tol=1e-12)
     return Outcome(
         Verdict.VERIFIED if ok else Verdict.ERROR,
-        r"m = \Omega\Big(\frac{n^6k^4(\|y\| + 2k\|h\|)^2}{\lambda_0^4\delta^3}\Big) "
-        r"\sim k^6 \text{ for fixed data}",
+        "m = Ω(n⁶k⁴(‖y‖ + 2k‖h‖)²/(λ0⁴δ³)) ∼ k⁶ for fixed data",
         f"SymPy: with α = 1/(2k), γ = ‖y‖ + ‖h/α‖ = {sp.simplify(gamma)}, so the width "
         f"n⁶k⁴γ²/(λ0⁴δ³) has k-exponent {k_exp} as k → ∞ with h ≠ 0: the stated k⁴ carries a "
         f"further k² through γ. Instance: ‖h/α‖/‖h‖ = {ratio:.12g} = 2k (k = {p.k}), and γ of "

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .audit_budget import TIMING_FIELDS, drop_fields
-from .errors import InputError
+from .errors import ArgumentError, InputError
 from .instance_io import decode_instance, encode_instance, jsonable
 
 __all__ = ["SCHEMA", "ReplayResult", "counterexample_instance", "default_path",
@@ -127,28 +127,28 @@ def _need(data: Mapping, name: str, kind, where: str = ""):
 
 
 def load_counterexample(path: str | Path) -> dict:
-    """Read and validate a counterexample file; problems raise ``InputError`` naming the field."""
+    """Read and validate a counterexample file; problems raise ``ArgumentError`` (a ``ProblemError`` and an ``InputError``) naming the field."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read counterexample file {str(path)!r}: {exc}") from None
+        raise ArgumentError(f"cannot read counterexample file {str(path)!r}: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path.name} is not valid JSON (line {exc.lineno}, column "
+        raise ArgumentError(f"{path.name} is not valid JSON (line {exc.lineno}, column "
                          f"{exc.colno}: {exc.msg})") from None
     if not isinstance(data, dict):
-        raise InputError(f"{path.name}: expected a JSON object, got {type(data).__name__}")
+        raise ArgumentError(f"{path.name}: expected a JSON object, got {type(data).__name__}")
     if data.get("schema") != SCHEMA:
-        raise InputError(f"{path.name}: field 'schema' is {data.get('schema')!r}; expected "
+        raise ArgumentError(f"{path.name}: field 'schema' is {data.get('schema')!r}; expected "
                          f"{SCHEMA!r} (not a proofkit counterexample file)")
     _need(data, "claim", str)
     _need(data, "dps", int)
     if not 1 <= data["dps"] <= 10_000:
-        raise InputError(f"{path.name}: field 'dps' is {data['dps']}; it must lie in [1, 10000]")
+        raise ArgumentError(f"{path.name}: field 'dps' is {data['dps']}; it must lie in [1, 10000]")
     if data.get("drop_premise") is not None and not isinstance(data["drop_premise"], str):
-        raise InputError(f"{path.name}: field 'drop_premise' must be a string or null")
+        raise ArgumentError(f"{path.name}: field 'drop_premise' must be a string or null")
     chk = _need(data, "check", dict)
     for f in ("holds", "lhs", "rhs", "slack", "ratio"):
         _need(chk, f, (bool, int, float, str) if f != "holds" else bool, where=".check")
@@ -159,11 +159,11 @@ def load_counterexample(path: str | Path) -> dict:
             try:
                 float.fromhex(_need(hx, f, str, where=".check_hex"))
             except ValueError:
-                raise InputError(f"{path.name}: field 'check_hex.{f}' is {hx[f]!r}; not a "
+                raise ArgumentError(f"{path.name}: field 'check_hex.{f}' is {hx[f]!r}; not a "
                                  "float.hex() string") from None
     for i, p in enumerate(_need(data, "premises", list)):
         if not isinstance(p, dict):
-            raise InputError(f"{path.name}: field 'premises[{i}]' must be an object")
+            raise ArgumentError(f"{path.name}: field 'premises[{i}]' must be an object")
         _need(p, "name", str, where=f".premises[{i}]")
         _need(p, "holds", bool, where=f".premises[{i}]")
     inst = _need(data, "instance", dict)
@@ -171,12 +171,12 @@ def load_counterexample(path: str | Path) -> dict:
     decode_instance(inst)  # names the first malformed field
     if "instance_sha256" in data:
         if _need(data, "instance_sha256", str) != instance_digest(inst):
-            raise InputError(f"{path.name}: field 'instance' was changed after the file was "
+            raise ArgumentError(f"{path.name}: field 'instance' was changed after the file was "
                              "written (it no longer matches 'instance_sha256'); a replay "
                              "reproduces only the stored instance")
     env = data.get("environment", {})
     if not isinstance(env, dict) or not isinstance(env.get("versions", {}), dict):
-        raise InputError(f"{path.name}: field 'environment.versions' must be an object")
+        raise ArgumentError(f"{path.name}: field 'environment.versions' must be an object")
     return data
 
 

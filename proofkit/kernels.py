@@ -77,13 +77,18 @@ def _assemble(problem: SobolevProblem, K, *, order: str):
     Kx = xp.reshape(
         xp.broadcast_to(K[:, None, :, None], (n, k + 1, n, k + 1)), (n * (k + 1), n * (k + 1))
     )
-    H = G * Kx
+    return in_order(G * Kx, n, k, order)
+
+
+def in_order(M, n: int, k: int, order: str):
+    """An (N × N) matrix in the hat ordering, returned in ``order`` ("hat" or "paper")."""
     if order == "hat":
-        return H
+        return M
     if order != "paper":
         raise ValueError(f"order must be 'paper' or 'hat', got {order!r}")
+    xp = namespace(M)
     perm = xp.asarray(hat_to_paper_permutation(n, k))
-    return xp.take(xp.take(H, perm, axis=0), perm, axis=1)
+    return xp.take(xp.take(M, perm, axis=0), perm, axis=1)
 
 
 def pair_angles(x, *, chunk: int = 256):

@@ -27,7 +27,8 @@ import math
 import numpy as np
 
 from .backend import namespace, to_numpy
-from .kernels import h_infinity, hat_to_paper_permutation
+from . import arguments
+from .kernels import h_infinity, in_order
 from .problem import ProblemError, SobolevProblem
 
 __all__ = ["crossing_drift", "drift_vectors", "limit_generator", "limit_margin"]
@@ -76,6 +77,8 @@ def crossing_drift(problem: SobolevProblem, *, order: str = "paper"):
     >>> D.shape, float(abs(D[:3]).max())
     ((9, 9), 0.0)
     """
+    arguments.problem(problem)
+    arguments.one_of("order", order, ("paper", "hat"))
     xp = namespace(problem.x, problem.V)
     n, k = problem.n, problem.k
     N = n * (k + 1)
@@ -87,12 +90,7 @@ def crossing_drift(problem: SobolevProblem, *, order: str = "paper"):
         blocks = xp.permute_dims(blocks, (0, 2, 1, 3))  # (i, l, j, c')
         zero = xp.zeros((n, 1, n, k + 1), dtype=problem.x.dtype)
         D = xp.reshape(xp.concat([zero, blocks], axis=1), (N, N))
-    if order == "hat":
-        return D
-    if order != "paper":
-        raise ValueError(f"order must be 'paper' or 'hat', got {order!r}")
-    perm = xp.asarray(hat_to_paper_permutation(n, k))
-    return xp.take(xp.take(D, perm, axis=0), perm, axis=1)
+    return in_order(D, n, k, order)
 
 
 def limit_generator(problem: SobolevProblem, *, order: str = "paper"):

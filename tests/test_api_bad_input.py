@@ -199,6 +199,25 @@ CASES = [
     ("certified_lambda_star", lambda: precision.certified_lambda_star(P, prec=10), r"^prec = 10; it must be"),
     ("certified_lambda_min_lower", lambda: precision.certified_lambda_min_lower(np.eye(2) + 0j),
      r"^H has dtype complex"),
+    # --- the infinite-width limit (issue 10) ----------------------------------------------
+    ("crossing_drift", lambda: pk.crossing_drift("x"), r"^problem is a str; it must be a SobolevProblem"),
+    ("crossing_drift", lambda: pk.crossing_drift(P, order=1), r"^order = 1; it must be one of"),
+    ("crossing_drift", lambda: pk.crossing_drift(pk.SobolevProblem(np.vstack([X[:1], X[:1]]), Y[:2],
+                                                                   V[:2], H[:2])),
+     r"are parallel or antipodal"),
+    ("limit_generator", lambda: pk.limit_generator(P, order="bad"), r"^order = 'bad'; it must be"),
+    ("limit_flow", lambda: fl.limit_flow(P, (W, A), t_max=math.nan), r"^t_max = nan; it must be"),
+    ("limit_flow", lambda: fl.limit_flow(P, (W, A), t_max=1.0, model="quadratic"),
+     r"^model = 'quadratic'; it must be one of"),
+    ("limit_flow", lambda: fl.limit_flow(P, (W[:, :3], A), t_max=1.0), r"W"),
+    ("crossing_flux", lambda: fl.crossing_flux(P, (W, A), t=-1.0, eta=0.01), r"^t = -1"),
+    ("crossing_flux", lambda: fl.crossing_flux(P, (W, A), t=1.0, eta=math.nan), r"^eta = nan"),
+    ("crossing_flux", lambda: fl.crossing_flux(P, (W, A), t=1e6, eta=1e-6), r"^t/eta = "),
+    # --- counterexample files ---------------------------------------------------------------
+    ("load_counterexample", lambda: pk.load_counterexample("/nonexistent/ce.json"),
+     r"^cannot read counterexample file"),
+    ("counterexample_instance", lambda: pk.counterexample_instance("/nonexistent/ce.json"),
+     r"^cannot read counterexample file"),
 ]
 
 # public names that take no user data or are classes/records built by proofkit itself
@@ -284,5 +303,5 @@ def test_default_t_max_needs_a_positive_lambda_star():
     x = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])  # equal points: H∞ singular, λ* = 0
     p = pk.SobolevProblem(x, np.array([1.0, -1.0]), np.zeros((2, 3, 0)), np.zeros((2, 0)))
     with pytest.warns(pk.errors.RoundingWarning), \
-            pytest.raises(pk.ProblemError, match=r"^t_max = None defaults to 4/λ\*, but λ\* = "):
+            pytest.raises(pk.ProblemError, match=r"^t_max = None defaults to 10/λ\*, but λ\* = "):
         fl.validate_theorem1(p, 10, 0)

@@ -31,7 +31,7 @@ needs_pdflatex = pytest.mark.skipif(
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("appendix") / "rep"
     small = dataclasses.replace(audit_mod.BUDGETS["quick"], instances=2, search_examples=3,
-                                refine_evals=0, scale=0.2, claim_cap_s=2.0)
+                                shrink_evals=3, refine_evals=0, scale=0.2)
     audit_mod.run_audit(out, budget=small, claims=CLAIMS, jobs=1, progress=False,
                         command=["proofkit", "audit", "--claims", *CLAIMS])
     return out

@@ -11,7 +11,7 @@ bench_main = importlib.import_module("benchmarks.__main__")
 
 @pytest.fixture
 def fake_run(monkeypatch, tmp_path):
-    monkeypatch.setattr(bench_main, "run_all", lambda sizes, progress=None: {"results": []})
+    monkeypatch.setattr(bench_main, "run_all", lambda sizes, progress=None, threads=None: {"results": []})
     monkeypatch.setattr(bench_main, "format_table", lambda report: "table")
     monkeypatch.setattr(bench_main, "format_markdown",
                         lambda report, mode, command: f"# report ({command})\n")

@@ -168,7 +168,8 @@ def test_cli_exports_every_event_and_draws_the_energy_figure(tmp_path):
     assert {"time", "neuron", "point", "kind", "dS_i", "d_energy", "theta"} <= set(evs[0])
     assert all(len(ev["dS_i"]) == 2 for ev in evs)
     assert rep["trajectory"]["sliding_mode"] == "filippov"
-    assert sorted(os.listdir(out)) == ["flow.json", "flow_energy.pdf", "flow_energy.png"]
+    assert sorted(os.listdir(out)) == [".proofkit-report.json", "flow.json", "flow_energy.pdf",
+                                       "flow_energy.png"]
     stop = subprocess.run([sys.executable, "-m", "proofkit", "flow", "--integrator", "exact",
                            "--m", "30", "--t-max", "1.5", "--sliding", "stop", "--json"],
                           capture_output=True, text=True, env=env, timeout=300, check=False)

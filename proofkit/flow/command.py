@@ -157,6 +157,13 @@ def _flow(args) -> int:
 
             rep["figures"] = energy_figure(rep, args.out)
         _write(args.out, "flow.json", rep)
+        if "figures" in rep:
+            import os
+
+            from ..outdir import record_files
+
+            record_files(args.out, [os.path.join(args.out, f) for f in rep["figures"].values()],
+                         "flow")
     if args.json:
         print(json.dumps(rep, indent=1))
         return 0

@@ -58,8 +58,13 @@ def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, 
     from ..network import residuals
     from .linear import _grid
 
-    if model not in LIMIT_MODELS:
-        raise ValueError(f"model = {model!r}; it must be one of {', '.join(LIMIT_MODELS)}")
+    from .. import arguments
+
+    arguments.problem(problem)
+    arguments.one_of("model", model, LIMIT_MODELS)
+    t_max = arguments.flow_budget(t_max=t_max, rows=rows, times=times)
+    if net is not None:
+        net = arguments.net_tuple(problem, net)
     G = np.asarray(limit_generator(problem), dtype=float)
     if r0 is None:
         e0, S0 = residuals(problem, np.asarray(net[0], float), np.asarray(net[1], float))
@@ -106,8 +111,13 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
     error ``flux_se`` (the root sum of squares of each pair's net jump over t: the pairs cross
     independently, each O(1/√m)), the number of ``flips`` and the initial residual ``r0``.
     """
+    from .. import arguments
     from ..network import loss_and_gradient
 
+    net = arguments.net_tuple(problem, net)
+    t = arguments.positive("t", t)
+    eta = arguments.positive("eta", eta)
+    arguments.integer("t/eta", max(1, round(t / eta)), minimum=1, maximum=arguments.MAX_STEPS)
     W = np.array(net[0], dtype=float)
     a = np.asarray(net[1], dtype=float)
     x, _, V, _ = problem.host()

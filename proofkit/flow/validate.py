@@ -116,7 +116,8 @@ def validate_theorem1(problem, m: int, seed, *, integrator: str = "gd", t_max=No
     rep = _report(traj, lam, problem.n, problem.k, problem.gamma, delta, int(m), seed, t_max)
     rep["events"] = [ev.to_dict() for ev in traj.events]
     rep["series"] = {"times": traj.times.tolist(), "energy": traj.energy.tolist(),
-                     "energy_theta": (traj.e_norm2 + traj.S_theta_norm2).tolist()}
+                     "energy_theta": (traj.e_norm2 + (traj.S_theta_norm2 if np.size(
+                         traj.S_theta_norm2) == np.size(traj.e_norm2) else traj.S_norm2)).tolist()}
     return rep
 
 

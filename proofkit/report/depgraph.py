@@ -89,7 +89,7 @@ def layers(claims: list[Mapping[str, Any]]) -> list[list[str]]:
 
 #: Characters of labels one row holds at 8 pt in one column (3.4 in); a longer layer wraps
 #: onto several rows (claims of one layer never depend on each other, so order is kept).
-ROW_CHARS = 24
+ROW_CHARS = 20
 
 
 def _wrap(row: list[str]) -> list[list[str]]:

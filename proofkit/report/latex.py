@@ -88,10 +88,11 @@ def _claims_table(claims) -> list[str]:
          r"all premises (a failure by float64 rounding alone is not counted).",
          r"\begingroup\small\setlength\LTleft{0pt}\setlength\LTright{0pt}",
          r"\begin{longtable}{" + _cols(0.17, 0.22, 0.14, 0.17, 0.12, 0.18) + "}",
-         r"\hline Claim & Location & Verdict & Steps (" + TALLY_HEADER + r") & Held / tried & Depends on \\"
+         r"\hline Claim & Location & Verdict & Steps (" + _breakable(TALLY_HEADER)
+         + r") & Held / tried & Depends on \\"
          r" \hline\endhead \hline\endfoot"]
     for c in claims:
-        counts = step_tally(c)
+        counts = _breakable(step_tally(c))
         ch = c.get("checks", {})
         verdict = text(c["verdict"])
         if c["verdict"] == "error":
@@ -251,3 +252,8 @@ def render(audit: Mapping[str, Any], figures: list[dict] | None = None) -> str:
         body += [r"\subsection{Figures}", *_figures(figures)]
     body += [*_repro(audit), _TAIL]
     return "\n".join(body) + "\n"
+
+
+def _breakable(tally: str) -> str:
+    """A slash-separated tally that may break after each slash in a narrow column."""
+    return tally.replace("/", r"/\allowbreak{}")
