@@ -52,7 +52,7 @@ def _start_audit(tmp_path: Path, jobs: int = 2):
     env = dict(os.environ, PYTHONPATH=str(_ROOT),
                HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path.parent / f"{tmp_path.name}-hyp"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "proofkit", "audit", "--budget", "quick", "--claims", "lemma6",
+        [sys.executable, "-m", "proofkit", "audit", "--budget", "quick", "--claims", "lemma6", "lemma4",
          "--no-figures", "--quiet", "--jobs", str(jobs), "--out", "rep"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
