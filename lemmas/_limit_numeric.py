@@ -129,7 +129,7 @@ def targeted_search(max_examples: int = 200, seed: int = 0):
     import hypothesis
     from hypothesis import Phase
 
-    from proofkit.trial import quiet_settings
+    from proofkit.trial import quiet_settings, seed_only_draws
 
     best: list = [math.inf, None]
     count = [0]
@@ -145,5 +145,6 @@ def targeted_search(max_examples: int = 200, seed: int = 0):
 
     cfg = quiet_settings(max_examples=max_examples, database=None, derandomize=False,
                          phases=(Phase.generate, Phase.target))
-    cfg(hypothesis.seed(seed)(hypothesis.given(instances(None))(body)))()
+    with seed_only_draws():  # the same draws under pytest, the CLI and any --jobs
+        cfg(hypothesis.seed(seed)(hypothesis.given(instances(None))(body)))()
     return best[1], best[0], count[0]

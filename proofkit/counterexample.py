@@ -127,7 +127,8 @@ def _need(data: Mapping, name: str, kind, where: str = ""):
 
 
 def load_counterexample(path: str | Path) -> dict:
-    """Read and validate a counterexample file; problems raise ``ArgumentError`` (a ``ProblemError`` and an ``InputError``) naming the field."""
+    """Read and validate a counterexample file; problems raise ``ArgumentError`` (a
+    ``ProblemError`` and an ``InputError``) naming the field."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

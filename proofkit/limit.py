@@ -26,8 +26,8 @@ import math
 
 import numpy as np
 
-from .backend import namespace, to_numpy
 from . import arguments
+from .backend import namespace, to_numpy
 from .kernels import h_infinity, in_order
 from .problem import ProblemError, SobolevProblem
 

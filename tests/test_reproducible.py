@@ -49,7 +49,6 @@ def _graft(into, src, names):
     return into
 
 
-@pytest.mark.slow
 def test_same_seed_same_audit_with_any_jobs(two_audits):
     a, b = two_audits
     ja, jb = (json.loads((d / "audit.json").read_text()) for d in (a, b))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .record import Trajectory
+from .record import Trajectory, fixed_kernel_trajectory
 
 __all__ = ["LIMIT_MODELS", "crossing_flux", "limit_flow", "limit_propagator"]
 
@@ -53,12 +53,10 @@ def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, 
     boundary classes; ``kinetic_options`` passes ``dt``, ``grid``, ``samples``, ``safety``);
     ``model="linear"``: e^{−Gt} r(0).
     """
-    from ..kernels import empirical_kernel
+    from .. import arguments
     from ..limit import limit_generator
     from ..network import residuals
     from .linear import _grid
-
-    from .. import arguments
 
     arguments.problem(problem)
     arguments.one_of("model", model, LIMIT_MODELS)
@@ -81,25 +79,12 @@ def limit_flow(problem, net=None, *, t_max: float, times=None, rows: int = 200, 
                              "raise kinetic_options['safety'] (default 1.5)")
     else:
         R = limit_propagator(G, grid) @ r0  # (T, N)
-    n = problem.n
-    e2 = np.sum(R[:, :n] ** 2, axis=1)
-    s2 = np.sum(R[:, n:] ** 2, axis=1)
     lam_sym = float(np.linalg.eigvalsh((G + G.T) / 2)[0])
-    drift = 0.0
-    if net is not None:
-        H0 = np.asarray(empirical_kernel(problem, np.asarray(net[0], float),
-                                         np.asarray(net[1], float)))
-        drift = float(np.linalg.norm(G - H0))
-    T = grid.size
-    return Trajectory(
-        integrator="limit", times=grid, loss=0.5 * (e2 + s2), e_norm2=e2, S_norm2=s2,
-        lambda_min_H=np.full(T, lam_sym), kernel_drift_F=np.full(T, drift),
-        max_weight_move=np.zeros(T), n_pattern_changes=np.zeros(T, dtype=np.int64),
-        residual=R, m=0 if net is None else int(np.shape(net[0])[0]), n=n,
-        info={**info, "model": model, "tracks_weights": False,
-              "spectral_abscissa": float(np.min(np.linalg.eigvals(G).real)),
-              "lambda_min_sym_G": lam_sym},
-    )
+    return fixed_kernel_trajectory(
+        problem, net, G, grid, R, lam_sym, "limit",
+        {**info, "model": model, "tracks_weights": False,
+         "spectral_abscissa": float(np.min(np.linalg.eigvals(G).real)),
+         "lambda_min_sym_G": lam_sym})
 
 
 def crossing_flux(problem, net, *, t: float, eta: float) -> dict:

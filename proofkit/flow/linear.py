@@ -19,7 +19,7 @@ from .. import arguments
 from ..kernels import h_infinity
 from ..network import residuals
 from .exact import _Segment
-from .record import Recorder, Trajectory, gram_paper
+from .record import Recorder, Trajectory, fixed_kernel_trajectory, gram_paper
 
 __all__ = ["infinite_width_flow", "linearized_flow"]
 
@@ -83,26 +83,10 @@ def infinite_width_flow(problem, net=None, *, t_max: float, times=None, rows: in
         r0 = np.concatenate([e0, np.asarray(S0).reshape(-1)])
     c = Q.T @ np.asarray(r0, dtype=float)
     grid = _grid(t_max, times, rows)
-    n = problem.n
     if eta is None:
         R = (Q @ (np.exp(-np.outer(lam, grid)) * c[:, None])).T  # (T, N)
     else:
         steps = np.round(grid / eta)
         grid = steps * eta
         R = (Q @ (np.power(1.0 - eta * lam[:, None], steps[None, :]) * c[:, None])).T
-    e2 = np.sum(R[:, :n] ** 2, axis=1)
-    s2 = np.sum(R[:, n:] ** 2, axis=1)
-    drift = 0.0
-    if net is not None:
-        from ..kernels import empirical_kernel
-
-        H0 = np.asarray(empirical_kernel(problem, np.asarray(net[0], float),
-                                         np.asarray(net[1], float)))
-        drift = float(np.linalg.norm(Hinf - H0))
-    T = grid.size
-    return Trajectory(
-        integrator="infinite", times=grid, loss=0.5 * (e2 + s2), e_norm2=e2, S_norm2=s2,
-        lambda_min_H=np.full(T, lam[0]), kernel_drift_F=np.full(T, drift),
-        max_weight_move=np.zeros(T), n_pattern_changes=np.zeros(T, dtype=np.int64),
-        residual=R, m=0 if net is None else int(np.shape(net[0])[0]), n=n,
-    )
+    return fixed_kernel_trajectory(problem, net, Hinf, grid, R, float(lam[0]), "infinite")

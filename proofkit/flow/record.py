@@ -23,7 +23,8 @@ import numpy as np
 
 from ..kernels import empirical_kernel
 
-__all__ = ["Event", "Recorder", "Trajectory", "gram_paper", "jump_at", "residuals_with_pattern"]
+__all__ = ["Event", "Recorder", "Trajectory", "fixed_kernel_trajectory", "gram_paper", "jump_at",
+           "residuals_with_pattern"]
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,30 @@ class Recorder:
             m=int(self.W0.shape[0]), n=int(self.problem.n), info=dict(info or {}),
             S_theta_norm2=np.asarray(self.s_theta, dtype=float),
         )
+
+
+def fixed_kernel_trajectory(problem, net, K, grid, R, lambda_min: float, integrator: str,
+                            info: dict | None = None) -> Trajectory:
+    """The :class:`Trajectory` of a flow that tracks the residual r(t) only (rows ``R`` at
+    ``grid``) under a kernel ``K`` that does not move: the weights stay put, ``lambda_min_H``
+    is ``lambda_min`` throughout and ``kernel_drift_F`` is ‖K − H(0)‖_F (0 without ``net``)."""
+    from ..kernels import empirical_kernel
+
+    n = problem.n
+    e2 = np.sum(R[:, :n] ** 2, axis=1)
+    s2 = np.sum(R[:, n:] ** 2, axis=1)
+    drift = 0.0
+    if net is not None:
+        H0 = np.asarray(empirical_kernel(problem, np.asarray(net[0], float),
+                                         np.asarray(net[1], float)))
+        drift = float(np.linalg.norm(K - H0))
+    T = grid.size
+    return Trajectory(
+        integrator=integrator, times=grid, loss=0.5 * (e2 + s2), e_norm2=e2, S_norm2=s2,
+        lambda_min_H=np.full(T, lambda_min), kernel_drift_F=np.full(T, drift),
+        max_weight_move=np.zeros(T), n_pattern_changes=np.zeros(T, dtype=np.int64),
+        residual=R, m=0 if net is None else int(np.shape(net[0])[0]), n=n,
+        info=info if info is not None else {})
 
 
 def gram_paper(problem):
