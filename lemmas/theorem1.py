@@ -46,7 +46,7 @@ _n, _k, _m, _g, _d, _l = sp.symbols("n k m gamma delta lambda_star", positive=Tr
 def failure_budget():
     """SymPy: the union bound over the events the proof uses (the list of :mod:`lemmas.section32`)
     and the width ratio m(δ/E)/m(δ) for E events."""
-    from lemmas.section32 import failure_events
+    from lemmas._section32_math import failure_events
 
     events = {name: pr.subs(pr.free_symbols.pop(), _d) for name, pr in failure_events()}
     total = sum(events.values())

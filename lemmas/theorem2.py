@@ -26,8 +26,8 @@ import sympy as sp
 
 from lemmas._extra_steps import derive_k_growth
 from lemmas._linalg import certificate, lambda_min
+from lemmas._section21_lift import biased_example, biased_instances
 from lemmas.lemma5 import delta1_mp
-from lemmas.section21 import biased_example, biased_instances
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import h_infinity, lambda_star

@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lemmas.section32 import (
+from lemmas._section32_math import (
     _blocks,
     kernel_drift,
     markov_sympy,
