@@ -41,6 +41,7 @@ __all__ = [
     "alpha",
     "finite",
     "flow_budget",
+    "gd_steps",
     "integer",
     "network",
     "one_of",
@@ -299,3 +300,12 @@ def flow_budget(*, t_max, rows=200, times=None, eta=None, rtol=None, atol=None,
             raise ArgumentError(f"t_max/eta = {t_max:g}/{eta:g} needs {steps:,} GD steps; at most "
                                 f"{MAX_STEPS:,} are allowed (raise eta or lower t_max)")
     return t_max
+
+
+def gd_steps(t_max: float, eta: float) -> int:
+    """GD steps ``ceil(t_max/η)``, refused above :data:`MAX_STEPS`."""
+    steps = t_max / eta
+    if not steps <= MAX_STEPS:
+        raise ArgumentError(f"--t-max {t_max:g} with GD step --eta {eta:g} is {steps:.3g} "
+                            f"steps; t_max/eta must be <= {MAX_STEPS:.0e}")
+    return max(1, math.ceil(steps))

@@ -26,6 +26,7 @@ __all__ = ["MAX_CHECK_ROWS", "MAX_COUNT", "MAX_DPS", "MAX_GD_STEPS", "MAX_KERNEL
 MAX_DPS = arguments.MAX_DPS
 MAX_T_MAX = 1e5
 MAX_GD_STEPS = arguments.MAX_STEPS
+gd_steps = arguments.gd_steps  # the GD step count is refused where run_flow refuses it
 MIN_DELTA = 1e-50
 MAX_KERNEL_ROWS = 2000  # flow/sweep: the N×N kernel is diagonalised at every recorded row
 MAX_CHECK_ROWS = 256  # check: mpmath works on N×N matrices at --dps digits
@@ -76,15 +77,6 @@ def delta(v) -> float:
         raise InputError(f"--delta {v!r}; it must be >= {MIN_DELTA:g} (the width constants "
                          "grow like δ^-3 and would overflow float64)")
     return f
-
-
-def gd_steps(t_max: float, eta: float) -> int:
-    """GD steps ``ceil(t_max/η)``, refused above :data:`MAX_GD_STEPS`."""
-    steps = t_max / eta
-    if not steps <= MAX_GD_STEPS:
-        raise InputError(f"--t-max {t_max:g} with GD step --eta {eta:g} is {steps:.3g} steps; "
-                         f"t_max/eta must be <= {MAX_GD_STEPS:.0e}")
-    return max(1, math.ceil(steps))
 
 
 def machine_memory() -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..limits import gd_steps
+from ..arguments import gd_steps
 from ..problem import lift_bias
 
 __all__ = ["INTEGRATORS", "default_eta", "run_flow"]
