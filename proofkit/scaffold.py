@@ -16,7 +16,7 @@ from .errors import InputError
 
 __all__ = ["new_claim"]
 
-CLAIM_TEMPLATE = '''"""{id}: log(1 + x) <= x for x >= 0 (scaffolded by `proofkit new-claim`; replace the maths).
+CLAIM_TEMPLATE = '''"""{id}: log(1 + x) <= x for x >= 0 (scaffolded by `proofkit new-claim`).
 
 Audit it with ``proofkit audit --claims-from {id}.py --claims {id} --budget quick``;
 docs/adding-a-claim.md lists the rules a claim follows.
