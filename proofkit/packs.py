@@ -160,6 +160,8 @@ def load_claims_from(value: str | os.PathLike) -> Pack:
         raise InputError(f"{OPTION} {text!r}: no module named {module.split('.')[0]!r} on the "
                          "path (give a dotted module name, a .py file or a package directory)")
     before = set(_registered())
+    keep_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = keep_bytecode or looks_like_path  # no __pycache__ in the user's folder
     try:
         _import_all(module)
     except InputError:
@@ -167,6 +169,8 @@ def load_claims_from(value: str | os.PathLike) -> Pack:
     except Exception as exc:
         raise InputError(f"{OPTION} {text!r}: importing module {module!r} failed: "
                          f"{type(exc).__name__}: {_one_line(exc)}") from exc
+    finally:
+        sys.dont_write_bytecode = keep_bytecode
     new = tuple(c for c in _registered() if c not in before)
     if not new:
         raise InputError(f"{OPTION} {text!r}: module {module!r} registers no claim; a pack must "

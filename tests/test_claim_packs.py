@@ -98,3 +98,4 @@ def test_bad_claims_from_values(tmp_path):
         line, = r.stderr.strip().splitlines()
         assert "--claims-from" in line, line
         assert not (tmp_path / "new").exists()
+    assert not (tmp_path / "__pycache__").exists()  # importing a pack writes no bytecode there
