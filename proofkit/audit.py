@@ -94,7 +94,7 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
               budget: str | Budget = "default",
               seed: int = 0, claims: Sequence[str] | None = None, jobs: int | None = None,
               command: Sequence[str] | None = None, progress: bool = True,
-              figures: bool = True) -> AuditResult:
+              figures: bool = True, claims_from: Sequence[str] = ()) -> AuditResult:
     """Run the audit and (when ``out`` is given) write every output into ``out`` atomically.
 
     Parameters
@@ -112,6 +112,9 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
         the CPUs is clamped to them).  Workers die with the audit (:mod:`proofkit.workers`).
     command : sequence of str, optional
         The command line to record (default: ``sys.argv``).
+    claims_from : sequence of str, optional
+        Extra claim packs (``--claims-from``: dotted module names, ``.py`` files or package
+        directories) whose claims join the registry, here and in every worker process.
     """
     from . import __version__
     from .claims import all_claims
@@ -120,6 +123,11 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     b = resolve_budget(budget)
     if not isinstance(seed, int) or seed < 0:
         raise InputError(f"--seed {seed!r}; it must be an integer >= 0")
+    from .packs import in_worker, load_claims_from, loaded_packs
+
+    claims_from = tuple(str(v) for v in claims_from or ())
+    for v in claims_from:
+        load_claims_from(v)
     registry = all_claims()
     ids = list(registry) if not claims else list(dict.fromkeys(claims))
     unknown = [c for c in ids if c not in registry]
@@ -137,8 +145,8 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     def compute(stage: Path | None) -> AuditResult:
         cx = str(stage / "counterexamples") if stage is not None else None
         tasks = [(run_flows, (b, seed), {"progress": progress})]
-        tasks += [(audit_claim, (cid, b, seed), {"cx_dir": cx, "progress": progress})
-                  for cid in ids]
+        tasks += [(in_worker, (claims_from, audit_claim, cid, b, seed),
+                   {"cx_dir": cx, "progress": progress}) for cid in ids]
         t_run = time.perf_counter()
         flows, *recs = pool_map(jobs, tasks)
         t_run = time.perf_counter() - t_run
@@ -150,7 +158,8 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
                      "flows_s": sum(f.get("seconds", 0.0) for f in flows.values()),
                      "claims_s": sum(r.get("seconds", 0.0) for r in recs),
                      "total_s": time.perf_counter() - t0},
-            options={"claims": ids, "jobs": jobs, "budget_spec": b.spec()})
+            options={"claims": ids, "jobs": jobs, "budget_spec": b.spec(),
+                     "packs": loaded_packs()})
 
     if out is None:
         return compute(None)

@@ -27,6 +27,7 @@ def register(sub) -> None:
                    "CPUs is clamped)")
     a.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     a.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_claims_from(a)
     a.set_defaults(func=_audit)
 
     s = sub.add_parser("search", help="search one claim for a counterexample (Hypothesis + "
@@ -70,6 +71,22 @@ def register(sub) -> None:
     d.set_defaults(func=_docs)
 
 
+def add_claims_from(parser) -> None:
+    parser.add_argument("--claims-from", action="append", default=[], metavar="MODULE_OR_FILE",
+                        help="also load the claims this module registers: a dotted module "
+                        "name, a .py file or a package directory (repeatable; "
+                        "docs/adding-a-claim.md)")
+
+
+def load_claims_from(args) -> None:
+    """Load ``--claims-from`` packs (bad values: one-line InputError, before any output)."""
+    if getattr(args, "claims_from", None):
+        from .packs import load_claims_from as load
+
+        for v in args.claims_from:
+            load(v)
+
+
 def _nonneg(name: str, v) -> None:
     from .limits import integer
 
@@ -87,11 +104,13 @@ def _audit(args: argparse.Namespace) -> int:
     _nonneg("seed", args.seed)
     jobs, note = resolve_jobs(args.jobs)
     check_folder(args.out)
+    load_claims_from(args)
     if note:
         print(f"proofkit: note: {note}", file=sys.stderr)
     res = run_audit(args.out, budget=args.budget, seed=args.seed, claims=args.claims,
                     jobs=jobs, command=["proofkit", *getattr(args, "argv", [])],
-                    progress=not args.quiet, figures=not args.no_figures)
+                    progress=not args.quiet, figures=not args.no_figures,
+                    claims_from=args.claims_from)
     s = res.summary
     print(f"audited {s['claims']} claims ({s['steps']} steps) at budget {res.budget}, seed "
           f"{res.seed}: " + ", ".join(f"{n} {v}" for v, n in s["claims_by_verdict"].items() if n)

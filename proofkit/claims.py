@@ -10,8 +10,6 @@ binomial bound); nothing here lets prose decide a verdict.
 from __future__ import annotations
 
 import enum
-import importlib
-import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -312,14 +310,14 @@ def claim(build: Callable[[], Claim]) -> Callable[[], Claim]:
 
 
 def _load() -> None:
+    """Load the claim packs: the ``proofkit.claims`` entry points in sorted name order, with
+    ``lemmas`` as ``cocola_hand`` when no entry point names it (:mod:`proofkit.packs`)."""
     global _LOADED
     if _LOADED:
         return
-    import lemmas
+    from .packs import all_packs
 
-    for info in sorted(pkgutil.iter_modules(lemmas.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"lemmas.{info.name}")
+    all_packs()
     _LOADED = True
 
 

@@ -1,14 +1,18 @@
-"""``proofkit list`` and ``proofkit check CLAIM``: the claim registry on the command line."""
+"""``proofkit list``, ``proofkit check CLAIM`` and ``proofkit new-claim ID``: the claim registry
+on the command line."""
 
 from __future__ import annotations
 
 import argparse
+
+from .audit_command import add_claims_from, load_claims_from
 
 
 def register(sub) -> None:
     p = sub.add_parser("list", help="list the registered claims with locations, dependencies "
                        "and premises")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_claims_from(p)
     p.set_defaults(func=_list)
 
     c = sub.add_parser("check", help="run every proof step of one claim on one instance")
@@ -20,7 +24,15 @@ def register(sub) -> None:
     c.add_argument("--seed", type=int, default=0, help="seed of the instance (default 0)")
     c.add_argument("--dps", type=int, default=30, help="mpmath digits (default 30)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    add_claims_from(c)
     c.set_defaults(func=_check)
+
+    w = sub.add_parser("new-claim", help="scaffold a claim module DIR/ID.py and its property "
+                       "test DIR/test_ID.py (never overwrites)")
+    w.add_argument("id", metavar="ID", help="claim id, a Python identifier, e.g. my_lemma")
+    w.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for ID.py and test_ID.py (made if missing)")
+    w.set_defaults(func=_new_claim)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -28,6 +40,7 @@ def _list(args: argparse.Namespace) -> int:
 
     from .claims import all_claims
 
+    load_claims_from(args)
     claims = [c.summary() for c in all_claims().values()]
     if args.json:
         print(json.dumps({"claims": claims}, indent=2))
@@ -56,6 +69,7 @@ def _check(args: argparse.Namespace) -> int:
     from .errors import InputError
 
     _validate_sizes(args)
+    load_claims_from(args)
     try:
         c = get_claim(args.claim)
     except KeyError as exc:
@@ -100,3 +114,11 @@ def _statement_lines(c, instance) -> list[str]:
         return ["statement " + line for line in describe_conjuncts(conjuncts(c, instance))]
     except Exception as exc:  # a statement that cannot be evaluated here: say so, go on
         return [f"statement: not evaluated ({type(exc).__name__}: {exc})"]
+
+
+def _new_claim(args: argparse.Namespace) -> int:
+    from .scaffold import new_claim
+
+    for p in new_claim(args.id, args.out):
+        print(p)
+    return 0

@@ -33,6 +33,14 @@ CASES = [
     (["audit", "--seed", "-1", "--out", "new"], "--seed"),
     (["audit", "--claims", "nope", "--out", "new"], "--claims"),
     (["audit", "--budget", "huge"], "--budget"),
+    # --claims-from: a missing file, not a .py file, a folder that is no package, no module
+    (["audit", "--claims-from", "missing.py", "--out", "new"], "--claims-from"),
+    (["audit", "--claims-from", "afile", "--out", "new"], "--claims-from"),
+    (["list", "--claims-from", "foreign"], "--claims-from"),
+    (["check", "lemma6", "--claims-from", "no_such_pack_xyz"], "--claims-from"),
+    # new-claim: a bad id, an --out that is a file
+    (["new-claim", "1bad", "--out", "new"], "new-claim"),
+    (["new-claim", "good", "--out", "afile"], "--out"),
     # flow: tolerances, times, sizes, probabilities, seeds
     (["flow", "--integrator", "ode", "--rtol", "nan"], "--rtol"),
     (["flow", "--integrator", "ode", "--atol", "nan"], "--atol"),
