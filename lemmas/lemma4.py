@@ -305,8 +305,6 @@ def _inst(draw, drop):
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "k_ge_1", "event", "width"):
-        raise ValueError(f"lemma4 premises: ['width', 'event', 'k_ge_1']; cannot drop {drop!r}")
     strat = _inst(drop)
     return strat if drop == "event" else strat.filter(_event)
 

@@ -204,14 +204,6 @@ def _bind(inst) -> dict:
 
 
 def _instances(*, drop: str | None = None):
-    if drop == "unit":
-        raise ValueError(
-            "lemma5 premise 'unit' cannot be dropped: instances carry a SobolevProblem, whose "
-            "validation rejects rows with |‖x_i‖ − 1| above its tolerance (ProblemError), and "
-            "E[M] of Definition 3 depends on the x_i only through their directions, so "
-            "non-unit points define no new instance of the lemma")
-    if drop not in (None, "separation"):
-        raise ValueError(f"lemma5 premises: ['unit', 'separation']; cannot drop {drop!r}")
     return sobolev_problems(n=(2, 5), d=(2, 5), k=0, separation=0.05, drop=drop
                             ).map(lambda p: {"problem": p})
 
@@ -230,7 +222,11 @@ def lemma5() -> Claim:
         kind="lemma",
         premises=(
             Premise("unit", "‖x_i‖ = 1", lambda inst: bool(np.allclose(
-                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0))),
+                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0)), droppable=False,
+                why="instances carry a SobolevProblem, whose validation rejects rows with "
+                "|‖x_i‖ − 1| above its tolerance (ProblemError), and E[M] of Definition 3 "
+                "depends on the x_i only through their directions, so non-unit points define no "
+                "new instance of the lemma"),
             Premise("separation", "(7): min_{i≠j} min(‖x_i − x_j‖, ‖x_i + x_j‖) ≥ δ1 > 0, n ≥ 2",
                     lambda inst: inst["problem"].n >= 2 and inst["problem"].delta1 > 0),
         ),

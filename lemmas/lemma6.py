@@ -118,8 +118,6 @@ def _check(instance, dps: int) -> Check:
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "delta2"):
-        raise ValueError(f"lemma6 premises: ['delta2']; cannot drop {drop!r}")
     return sobolev_problems(n=(1, 3), d=(3, 6), k=(1, 3), separation=0.0, drop=drop,
                             ).map(lambda p: {"problem": p})
 

@@ -224,8 +224,6 @@ def _bind(inst) -> dict:
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "separation", "delta2"):
-        raise ValueError(f"prop1 premises: ['separation', 'delta2']; cannot drop {drop!r}")
     return sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, drop=drop
                             ).map(lambda p: {"problem": p})
 

@@ -252,12 +252,6 @@ def _check(instance, dps: int) -> Check:
     return res
 
 
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "assumption1"):
-        raise ValueError(f"theorem1_limit premises: ['assumption1']; cannot drop {drop!r}")
-    return instances(drop)
-
-
 def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
     return {"problem": random_problem(n, d, max(k, 1), seed=seed)}
 
@@ -303,7 +297,7 @@ def theorem1_limit() -> Claim:
                  r"\|r(t)\|^2 \le e^{-2\lambda_{\min}(G_{sym})t}\|r(0)\|^2", _derive_repair),
         ),
         check=_check,
-        instances=_instances,
+        instances=instances,
         example=_example,
     )
 
