@@ -17,14 +17,6 @@ from proofkit.problem import SobolevProblem, frame_with_overlap, lift_bias
 C = get_claim("theorem2")
 
 
-@settings(database=None)
-@given(C.instances())
-def test_bound_holds_and_is_certified(inst):
-    assert C.premises_hold(inst)
-    chk = C.check(inst, 20)
-    assert chk.holds and chk.extra["certified_holds"], chk
-
-
 @settings(database=None, max_examples=4)
 @given(C.instances())
 def test_bound_step_loose_exactly_for_k_at_least_2(inst):
