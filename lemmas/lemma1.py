@@ -23,12 +23,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import network_example
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import point_frames as frames
-from proofkit.network import init_network
 from proofkit.precision import mp_array
-from proofkit.problem import random_problem
 from proofkit.strategies import network_initializations, sobolev_problems
 
 __all__ = ["derivative_norms", "hr_lambda_max"]
@@ -230,11 +229,6 @@ def _inst(draw, drop=None):
     return {"problem": p, "W": np.asarray(net.W), "a": a, "m": m}
 
 
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    W, a = init_network(m, d, seed=seed + 1)
-    return {"problem": random_problem(n, d, k, seed=seed), "W": W, "a": a, "m": m}
-
-
 def _bind(inst) -> dict:
     """The mpmath values the check decides on (at 30 digits), so that the SymPy statement and
     the check compare the same numbers; float64 values would flip attained equalities."""
@@ -269,5 +263,5 @@ def lemma1() -> Claim:
         ),
         check=_check,
         instances=_inst,
-        example=_example,
+        example=network_example(),
     )

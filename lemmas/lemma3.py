@@ -25,10 +25,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import frequency_example
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import failure_bind, frequency_check
 from proofkit.network import init_network, residuals
-from proofkit.problem import SobolevProblem, random_problem
+from proofkit.problem import SobolevProblem
 from proofkit.strategies import sobolev_problems
 
 __all__ = ["initial_residual_sums", "markov_thresholds", "moments"]
@@ -198,11 +199,6 @@ def _inst(draw, drop=None):
             "signs": "equal" if drop == "signs" else "independent"}
 
 
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    return {"problem": random_problem(n, d, k, seed=seed), "m": m, "delta": 0.1, "seed": seed,
-            "trials": 200, "signs": "independent"}
-
-
 @claim
 def lemma3() -> Claim:
     pf, dl = sp.symbols("P_fail delta", nonnegative=True)
@@ -233,7 +229,7 @@ def lemma3() -> Claim:
         ),
         check=_check,
         instances=_inst,
-        example=_example,
+        example=frequency_example(trials=200, signs="independent"),
         probabilistic=True,
     )
 

@@ -31,11 +31,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import frequency_example
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import frequency_check
 from proofkit.kernels import h_infinity, lambda_star
-from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 
 __all__ = ["failure_budget", "theorem1_width", "width_exponents"]
@@ -239,11 +239,6 @@ def _inst(draw, drop=None):
     return inst
 
 
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    return {"problem": random_problem(n, d, k, seed=seed), "m": m, "delta": 0.1, "seed": seed,
-            "trials": 3}
-
-
 def _bind(inst) -> dict:
     c = _check(inst, 30)
     lo = c.extra.get("failure_rate_interval", [math.nan])[0]
@@ -281,7 +276,7 @@ def theorem1() -> Claim:
         ),
         check=_check,
         instances=_inst,
-        example=_example,
+        example=frequency_example(trials=3),
         probabilistic=True,
         effort=0.05,  # one evaluation runs gradient descent twice
     )
