@@ -90,7 +90,7 @@ def _frame(rng_vals, x, i, j, tilt, keep, k):
 
 
 @st.composite
-def instances(draw, drop):
+def instances(draw, drop=None):
     fl = st.floats(-1.0, 1.0, allow_nan=False, width=64)
     n = draw(st.integers(2, 4))
     k = draw(st.integers(1, 2))

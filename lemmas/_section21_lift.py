@@ -10,6 +10,7 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
+from proofkit.claims import Premise
 from proofkit.network import (
     biased_loss,
     init_biased_network,
@@ -89,15 +90,17 @@ def biased_instance(problem, m: int, seed: int, **extra):
     return {"problem": problem, "W": net.W, "b": net.b, "a": net.a, "m": m, "seed": seed} | extra
 
 
-def biased_instances(claim_id: str, *, drop: str | None, why_k: str, **extra):
+def k_positive(why: str):
+    """The Sec. 2.1 claims' premise k ≥ 1, which cannot be dropped (``why`` says why, per claim)."""
+    return Premise("k_positive", "k ≥ 1 (α = 1/(2k))", lambda inst: inst["problem"].k >= 1,
+                   droppable=False, why=why)
+
+
+def biased_instances(*, drop: str | None = None, **extra):
     """Hypothesis instances under Assumption 2 for the Sec. 2.1 claims (section21, theorem2).
 
-    ``k_positive`` cannot be dropped (``why_k`` says why, per claim); ``separation`` can.
+    ``k_positive`` cannot be dropped (:func:`k_positive`); ``separation`` can.
     """
-    if drop == "k_positive":
-        raise ValueError(f"{claim_id} premise 'k_positive' cannot be dropped: {why_k}")
-    if drop not in (None, "separation"):
-        raise ValueError(f"{claim_id} premises: ['k_positive', 'separation']; cannot drop {drop!r}")
     probs = sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, assumption=2,
                              drop=drop)
     return st.builds(partial(biased_instance, **extra), probs, st.integers(5, 40),

@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import network_example
 from lemmas._eq14_numeric import (
     TIE,
     fd_jacobian,
@@ -36,8 +37,6 @@ from proofkit.backend import tolerance
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import empirical_kernel
-from proofkit.network import init_network
-from proofkit.problem import random_problem
 from proofkit.strategies import network_initializations, sobolev_problems
 
 __all__ = ["TIE", "fd_jacobian", "min_margin", "mp_kernel",
@@ -261,16 +260,8 @@ def _inst(draw, drop):
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "no_tie"):
-        raise ValueError(f"eq14 premises: ['no_tie']; cannot drop {drop!r}")
     strat = _inst(drop)
     return strat if drop else strat.filter(_no_tie)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    p = random_problem(n, d, k, seed=seed)
-    W, a = init_network(m, d, seed=seed + 1)
-    return {"problem": p, "W": W, "a": a, "m": m}
 
 
 @claim
@@ -309,7 +300,7 @@ def eq14() -> Claim:
         ),
         check=_check,
         instances=_instances,
-        example=_example,
+        example=network_example(),
     )
 
 

@@ -23,12 +23,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import network_example
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import point_frames as frames
-from proofkit.network import init_network
 from proofkit.precision import mp_array
-from proofkit.problem import random_problem
 from proofkit.strategies import network_initializations, sobolev_problems
 
 __all__ = ["derivative_norms", "hr_lambda_max"]
@@ -220,7 +219,7 @@ def _a_ok(inst) -> bool:
 
 
 @st.composite
-def _inst(draw, drop):
+def _inst(draw, drop=None):
     p = draw(sobolev_problems(n=(1, 4), d=(2, 5), k=(0, 3), separation=0.05))
     m = draw(st.integers(1, 30))
     net = draw(network_initializations(m=m, x=p.host()[0], ties=True))
@@ -228,17 +227,6 @@ def _inst(draw, drop):
     if drop == "a_scale":
         a = a * draw(st.floats(1.01, 3.0))
     return {"problem": p, "W": np.asarray(net.W), "a": a, "m": m}
-
-
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "a_scale"):
-        raise ValueError(f"lemma1 premises: ['a_scale']; cannot drop {drop!r}")
-    return _inst(drop)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    W, a = init_network(m, d, seed=seed + 1)
-    return {"problem": random_problem(n, d, k, seed=seed), "W": W, "a": a, "m": m}
 
 
 def _bind(inst) -> dict:
@@ -274,6 +262,6 @@ def lemma1() -> Claim:
                  r"\|H_r(t)\|_2 \le n(k+1)/m", _derive_hr, ("a_scale",)),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=_inst,
+        example=network_example(),
     )

@@ -171,7 +171,7 @@ def _width_ok(inst) -> bool:
 
 
 @st.composite
-def _inst(draw, drop):
+def _inst(draw, drop=None):
     p = draw(sobolev_problems(n=(1, 3), d=(3, 4), k=(0, 1), separation=0.3).filter(
         lambda q: lambda_star(q) >= 0.03))
     delta = draw(st.sampled_from([0.05, 0.1, 0.2]))
@@ -179,12 +179,6 @@ def _inst(draw, drop):
     m = need if drop is None else max(1, need // draw(st.sampled_from([200, 1000, 5000])))
     return {"problem": p, "m": int(m), "delta": delta, "seed": draw(st.integers(0, 2**16)),
             "trials": 40}
-
-
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "width"):
-        raise ValueError(f"lemma2 premises: ['width']; cannot drop {drop!r}")
-    return _inst(drop)
 
 
 def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
@@ -217,7 +211,7 @@ def lemma2() -> Claim:
                  _derive_width, ("width",)),
         ),
         check=_check,
-        instances=_instances,
+        instances=_inst,
         example=_example,
         probabilistic=True,
     )

@@ -25,10 +25,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import frequency_example
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import failure_bind, frequency_check
 from proofkit.network import init_network, residuals
-from proofkit.problem import SobolevProblem, random_problem
+from proofkit.problem import SobolevProblem
 from proofkit.strategies import sobolev_problems
 
 __all__ = ["initial_residual_sums", "markov_thresholds", "moments"]
@@ -183,7 +184,7 @@ def _check(instance, dps: int) -> Check:
 
 
 @st.composite
-def _inst(draw, drop):
+def _inst(draw, drop=None):
     kr = (0, 0) if drop == "k_ge_1" else (1, 2)
     p = draw(sobolev_problems(n=(1, 4), d=(3, 5), k=kr, separation=0.0))
     if drop == "k_ge_1":
@@ -196,17 +197,6 @@ def _inst(draw, drop):
     return {"problem": p, "m": m, "delta": draw(st.sampled_from([0.1, 0.2, 0.5])),
             "seed": draw(st.integers(0, 2**16)), "trials": 40 if drop != "signs" else 10,
             "signs": "equal" if drop == "signs" else "independent"}
-
-
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "signs", "k_ge_1"):
-        raise ValueError(f"lemma3 premises: ['signs', 'k_ge_1']; cannot drop {drop!r}")
-    return _inst(drop)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    return {"problem": random_problem(n, d, k, seed=seed), "m": m, "delta": 0.1, "seed": seed,
-            "trials": 200, "signs": "independent"}
 
 
 @claim
@@ -238,8 +228,8 @@ def lemma3() -> Claim:
                  _derive_route, ("signs", "k_ge_1")),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=_inst,
+        example=frequency_example(trials=200, signs="independent"),
         probabilistic=True,
     )
 

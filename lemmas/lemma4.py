@@ -30,6 +30,7 @@ import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from lemmas._common import network_example
 from lemmas._extra_steps import derive_transpose
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
@@ -37,7 +38,6 @@ from proofkit.evidence import compare
 from proofkit.kernels import empirical_kernel, lambda_star
 from proofkit.network import init_network, loss_gradient, residuals
 from proofkit.precision import mp_array
-from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 
 __all__ = ["jump_scan", "paper_R", "tight_R", "velocity_constants", "velocity_sides"]
@@ -305,16 +305,8 @@ def _inst(draw, drop):
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "k_ge_1", "event", "width"):
-        raise ValueError(f"lemma4 premises: ['width', 'event', 'k_ge_1']; cannot drop {drop!r}")
     strat = _inst(drop)
     return strat if drop == "event" else strat.filter(_event)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    W, a = init_network(m, d, seed=seed + 1)
-    return {"problem": random_problem(n, d, k, seed=seed), "W": W, "a": a, "m": m,
-            "delta": 0.1}
 
 
 def _bind(inst) -> dict:
@@ -364,7 +356,7 @@ def lemma4() -> Claim:
         ),
         check=_check,
         instances=_instances,
-        example=_example,
+        example=network_example(delta=0.1),
         effort=0.5,  # one evaluation runs gradient descent
         refutes="the deterministic implication inside the proof: on the Lemma 2 event "
         "λmin(H(0)) ≥ 3λ*/4, the energy decays as e^(−λ*t) and every w_r stays within R on "

@@ -21,13 +21,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._common import problem_example, problem_instances
 from lemmas._linalg import certificate, lambda_min
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import expected_pattern_kernel
 from proofkit.precision import certified_lambda_min_lower, expected_pattern_kernel_mp, lambda_min_mp
 from proofkit.problem import random_problem
-from proofkit.strategies import sobolev_problems
 
 
 def delta1_mp(x: np.ndarray, dps: int, *, antipodal: bool = True):
@@ -203,23 +203,6 @@ def _bind(inst) -> dict:
     return {"lambda_min": lhs_mp, "delta_1": delta1_mp(p.host()[0], 30), "n": p.n}
 
 
-def _instances(*, drop: str | None = None):
-    if drop == "unit":
-        raise ValueError(
-            "lemma5 premise 'unit' cannot be dropped: instances carry a SobolevProblem, whose "
-            "validation rejects rows with |‖x_i‖ − 1| above its tolerance (ProblemError), and "
-            "E[M] of Definition 3 depends on the x_i only through their directions, so "
-            "non-unit points define no new instance of the lemma")
-    if drop not in (None, "separation"):
-        raise ValueError(f"lemma5 premises: ['unit', 'separation']; cannot drop {drop!r}")
-    return sobolev_problems(n=(2, 5), d=(2, 5), k=0, separation=0.05, drop=drop
-                            ).map(lambda p: {"problem": p})
-
-
-def _example(*, n: int, d: int, k: int, m: int = 0, seed: int = 0):
-    return {"problem": random_problem(max(n, 2), d, k, separation=0.1, seed=seed)}
-
-
 @claim
 def lemma5() -> Claim:
     lam, d1, n = sp.symbols("lambda_min delta_1 n", positive=True)
@@ -230,7 +213,11 @@ def lemma5() -> Claim:
         kind="lemma",
         premises=(
             Premise("unit", "‖x_i‖ = 1", lambda inst: bool(np.allclose(
-                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0))),
+                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0)), droppable=False,
+                why="instances carry a SobolevProblem, whose validation rejects rows with "
+                "|‖x_i‖ − 1| above its tolerance (ProblemError), and E[M] of Definition 3 "
+                "depends on the x_i only through their directions, so non-unit points define no "
+                "new instance of the lemma"),
             Premise("separation", "(7): min_{i≠j} min(‖x_i − x_j‖, ‖x_i + x_j‖) ≥ δ1 > 0, n ≥ 2",
                     lambda inst: inst["problem"].n >= 2 and inst["problem"].delta1 > 0),
         ),
@@ -252,6 +239,6 @@ def lemma5() -> Claim:
                  r"\text{Lemma 5 ([12])}", _derive_attribution, ("unit", "separation")),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=problem_instances(n=(2, 5), d=(2, 5), k=0, separation=0.05),
+        example=problem_example(min_n=2, separation=0.1),
     )

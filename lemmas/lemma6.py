@@ -16,11 +16,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._common import problem_example, problem_instances
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
 from proofkit.kernels import point_frames
-from proofkit.problem import random_problem
-from proofkit.strategies import sobolev_problems
 
 
 def _gram_blocks(problem) -> np.ndarray:
@@ -117,17 +116,6 @@ def _check(instance, dps: int) -> Check:
         return chk
 
 
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "delta2"):
-        raise ValueError(f"lemma6 premises: ['delta2']; cannot drop {drop!r}")
-    return sobolev_problems(n=(1, 3), d=(3, 6), k=(1, 3), separation=0.0, drop=drop,
-                            ).map(lambda p: {"problem": p})
-
-
-def _example(*, n: int, d: int, k: int, m: int = 0, seed: int = 0):
-    return {"problem": random_problem(n, d, k, seed=seed)}
-
-
 @claim
 def lemma6() -> Claim:
     lam, k, d2 = sp.symbols("lambda_min k delta_2", real=True)
@@ -156,6 +144,6 @@ def lemma6() -> Claim:
                  _derive_exact, ("delta2",)),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=problem_instances(n=(1, 3), d=(3, 6), k=(1, 3), separation=0.0),
+        example=problem_example(),
     )

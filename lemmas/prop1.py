@@ -21,6 +21,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lemmas._common import problem_example, problem_instances
 from lemmas._linalg import certificate, lambda_min
 from lemmas.lemma5 import delta1_mp
 from lemmas.prop2 import block_hadamard
@@ -39,8 +40,6 @@ from proofkit.precision import (
     h_infinity_mp,
     lambda_min_mp,
 )
-from proofkit.problem import random_problem
-from proofkit.strategies import sobolev_problems
 
 
 def block_identity(problem, K: np.ndarray) -> np.ndarray:
@@ -223,17 +222,6 @@ def _bind(inst) -> dict:
     return {"lambda_star": lam_star, "delta_1": d1, "delta_2": p.delta2, "n": p.n, "k": p.k}
 
 
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "separation", "delta2"):
-        raise ValueError(f"prop1 premises: ['separation', 'delta2']; cannot drop {drop!r}")
-    return sobolev_problems(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05, drop=drop
-                            ).map(lambda p: {"problem": p})
-
-
-def _example(*, n: int, d: int, k: int, m: int = 0, seed: int = 0):
-    return {"problem": random_problem(max(n, 2), d, k, separation=0.1, seed=seed)}
-
-
 @claim
 def prop1() -> Claim:
     lam, d1, d2, n, k = sp.symbols("lambda_star delta_1 delta_2 n k", nonnegative=True)
@@ -267,6 +255,6 @@ def prop1() -> Claim:
                  _derive_statement, ("separation", "delta2")),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=problem_instances(n=(2, 4), d=(3, 5), k=(1, 2), separation=0.05),
+        example=problem_example(min_n=2, separation=0.1),
     )

@@ -233,8 +233,6 @@ def _instance(n, p, seed, scalar):
 
 
 def _instances(*, drop: str | None = None):
-    if drop not in (None, "commuting", "psd"):
-        raise ValueError(f"prop2 premises: ['psd', 'commuting']; cannot drop {drop!r}")
     if drop == "psd":
         # commuting blocks kept; A shifted by −cI (identity blocks commute with everything)
         # so that λmin(A) < 0: the split's λmin(A)·(I □ B) term then changes sign

@@ -111,14 +111,6 @@ def _symmetric(inst) -> bool:
 
 
 def _instances(*, drop: str | None = None):
-    if drop == "symmetric":
-        raise ValueError(
-            "prop3 premise 'symmetric' cannot be dropped: Proposition 3 holds for every square "
-            "A, B (complex spectra), but this claim states the symmetric case Proposition 1 "
-            "uses and its check orders real spectra from symmetric eigensolvers (numpy eigvalsh, "
-            "mpmath eigsy), which read only one triangle of a non-symmetric matrix")
-    if drop is not None:
-        raise ValueError(f"prop3 premises: ['symmetric']; cannot drop {drop!r}")
     return st.builds(_instance, st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1),
                      st.integers(1, 3))
 
@@ -137,7 +129,12 @@ def prop3() -> Claim:
         kind="proposition",
         premises=(Premise("symmetric", "A and B real symmetric (as E[M] and I in Proposition 1); "
                           "the Nelder–Mead refinement must not leave this class",
-                          _symmetric),),
+                          _symmetric, droppable=False,
+                          why="Proposition 3 holds for every square A, B (complex spectra), but "
+                          "this claim states the symmetric case Proposition 1 uses and its check "
+                          "orders real spectra from symmetric eigensolvers (numpy eigvalsh, "
+                          "mpmath eigsy), which read only one triangle of a non-symmetric "
+                          "matrix"),),
         depends_on=(),
         statement=lambda: sp.Eq(gap, 0),
         bind=lambda inst: {"max_gap": 0 if float(_spectra(inst, 30)[0]) < 1e-15 else 1},

@@ -28,6 +28,7 @@ from lemmas._section21_lift import (
     _sides,
     biased_example,
     biased_instances,
+    k_positive,
 )
 from lemmas.lemma5 import delta1_mp
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
@@ -289,13 +290,11 @@ def _check(inst, dps: int) -> Check:
                           "rel_gap_mp": float(abs(lhs_mp - rhs_mp) / max(1, abs(rhs_mp)))})
 
 
-def _instances(*, drop: str | None = None):
-    return biased_instances(
-        "section21", drop=drop,
-        why_k="the displays (10)-(12) and this claim's mpmath route use α = 1/(2k), "
-        "β = √(1 − α²), undefined at k = 0 (mpmath raises ZeroDivisionError); proofkit's "
-        "lift_bias substitutes α = 1/2 there, which is not the paper's α, so a k = 0 instance "
-        "would test a different statement")
+_K_POSITIVE = k_positive(
+    "the displays (10)-(12) and this claim's mpmath route use α = 1/(2k), "
+    "β = √(1 − α²), undefined at k = 0 (mpmath raises ZeroDivisionError); proofkit's "
+    "lift_bias substitutes α = 1/2 there, which is not the paper's α, so a k = 0 instance "
+    "would test a different statement")
 
 
 @claim
@@ -307,7 +306,7 @@ def section21() -> Claim:
         location="Sec. 2.1, (10)–(12)",
         kind="steps",
         premises=(
-            Premise("k_positive", "k ≥ 1 (α = 1/(2k))", lambda inst: inst["problem"].k >= 1),
+            _K_POSITIVE,
             Premise("separation", "(13): δ̂1 > 0", lambda inst: inst["problem"].n >= 2
                     and inst["problem"].delta1_hat > 0),
         ),
@@ -344,6 +343,6 @@ def section21() -> Claim:
                  ("k_positive",)),
         ),
         check=_check,
-        instances=_instances,
+        instances=biased_instances,
         example=biased_example,
     )

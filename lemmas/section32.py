@@ -100,19 +100,6 @@ def _instance(problem, m: int, seed: int, R: float, delta: float):
 
 def _instances(*, drop: str | None = None):
     """Instances; ``drop="k_positive"`` draws k = 0 problems (the 16k bound is then 8n²/m)."""
-    if drop == "unit":
-        raise ValueError(
-            "section32 premise 'unit' cannot be dropped: instances carry a SobolevProblem, "
-            "whose validation rejects non-unit rows x_i (ProblemError); the premise is "
-            "Assumption 1 itself, not an extra hypothesis of Sec. 3.2 that data could violate")
-    if drop == "delta_range":
-        raise ValueError(
-            "section32 premise 'delta_range' cannot be dropped: δ is a failure probability "
-            "(Markov at level δ, 'with probability 1 − δ'); outside (0, 1) the statement has "
-            "no meaning and frequency_check cannot judge it")
-    if drop not in (None, "k_positive"):
-        raise ValueError(f"section32 premises: ['unit', 'k_positive', 'delta_range']; cannot "
-                         f"drop {drop!r}")
     k = (0, 0) if drop == "k_positive" else (1, 3)
     probs = sobolev_problems(n=(2, 4), d=(3, 5), k=k, separation=0.05)
     return st.builds(_instance, probs, st.integers(10, 80), st.integers(0, 2**31 - 1),
@@ -136,12 +123,18 @@ def section32() -> Claim:
         kind="steps",
         premises=(
             Premise("unit", "‖x_i‖ = 1 (so w_r(0)ᵀx_i ~ N(0, 1))", lambda inst: bool(np.allclose(
-                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0))),
+                np.linalg.norm(inst["problem"].host()[0], axis=1), 1.0)), droppable=False,
+                why="instances carry a SobolevProblem, whose validation rejects non-unit rows "
+                "x_i (ProblemError); the premise is Assumption 1 itself, not an extra hypothesis "
+                "of Sec. 3.2 that data could violate"),
             Premise("k_positive", "k ≥ 1 (the 16k combination needs (1 + √k)² ≤ 4k)",
                     lambda inst: inst["problem"].k >= 1),
             Premise("delta_range", "0 < δ < 1 (δ is the failure probability of the Markov "
                     "steps; the refinement must not move it outside)",
-                    lambda inst: 0.0 < float(inst["delta"]) < 1.0),
+                    lambda inst: 0.0 < float(inst["delta"]) < 1.0, droppable=False,
+                    why="δ is a failure probability (Markov at level δ, 'with probability "
+                    "1 − δ'); outside (0, 1) the statement has no meaning and frequency_check "
+                    "cannot judge it"),
         ),
         depends_on=("lemma3", "lemma4"),
         statement=lambda: sp.Le(drift, 16 * _n**2 * _k * _R / (sp.sqrt(2 * sp.pi) * _dl)

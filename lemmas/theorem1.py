@@ -31,11 +31,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from lemmas._common import frequency_example
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import frequency_check
 from proofkit.kernels import h_infinity, lambda_star
-from proofkit.problem import random_problem
 from proofkit.strategies import sobolev_problems
 
 __all__ = ["failure_budget", "theorem1_width", "width_exponents"]
@@ -224,7 +224,7 @@ def _width_ok(inst) -> bool:
 
 
 @st.composite
-def _inst(draw, drop):
+def _inst(draw, drop=None):
     kr = (0, 0) if drop == "k_ge_1" else (1, 1)
     p = draw(sobolev_problems(n=(1, 2), d=(3, 3), k=kr, separation=0.5,
                               drop="separation" if drop == "assumption1" else None,
@@ -237,18 +237,6 @@ def _inst(draw, drop):
         # check then says this width is out of computational reach) rather than fake it
         inst["m"] = math.ceil(max(_theorem1_m(p, 0.2), required_width(p, 0.2)))
     return inst
-
-
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "assumption1", "width", "k_ge_1"):
-        raise ValueError(f"theorem1 premises: ['assumption1', 'width', 'k_ge_1']; cannot drop "
-                         f"{drop!r}")
-    return _inst(drop)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    return {"problem": random_problem(n, d, k, seed=seed), "m": m, "delta": 0.1, "seed": seed,
-            "trials": 3}
 
 
 def _bind(inst) -> dict:
@@ -287,8 +275,8 @@ def theorem1() -> Claim:
                  _derive_width, ("k_ge_1",)),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=_inst,
+        example=frequency_example(trials=3),
         probabilistic=True,
         effort=0.05,  # one evaluation runs gradient descent twice
     )

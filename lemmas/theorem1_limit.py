@@ -27,10 +27,10 @@ import numpy as np
 import sympy as sp
 
 from lemmas import _limit_math as lm
+from lemmas._common import problem_example
 from lemmas._limit_numeric import instances, monte_carlo_drift, quadrature_g, targeted_search
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.limit import drift_vectors, limit_margin
-from proofkit.problem import random_problem
 
 __all__ = ["CONFIRM_COMMAND", "monte_carlo_drift", "quadrature_g", "targeted_search"]
 
@@ -252,16 +252,6 @@ def _check(instance, dps: int) -> Check:
     return res
 
 
-def _instances(*, drop: str | None = None):
-    if drop not in (None, "assumption1"):
-        raise ValueError(f"theorem1_limit premises: ['assumption1']; cannot drop {drop!r}")
-    return instances(drop)
-
-
-def _example(*, n: int, d: int, k: int, m: int, seed: int = 0):
-    return {"problem": random_problem(n, d, max(k, 1), seed=seed)}
-
-
 def _bind(inst) -> dict:
     c = _check(inst, 30)
     return {"lambda_min_sym": c.lhs, "lambda_star": 2 * c.rhs}
@@ -303,7 +293,7 @@ def theorem1_limit() -> Claim:
                  r"\|r(t)\|^2 \le e^{-2\lambda_{\min}(G_{sym})t}\|r(0)\|^2", _derive_repair),
         ),
         check=_check,
-        instances=_instances,
-        example=_example,
+        instances=instances,
+        example=problem_example(min_k=1),
     )
 

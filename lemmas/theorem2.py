@@ -19,6 +19,7 @@ Findings.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import mpmath
 import numpy as np
@@ -26,7 +27,7 @@ import sympy as sp
 
 from lemmas._extra_steps import derive_k_growth
 from lemmas._linalg import certificate, lambda_min
-from lemmas._section21_lift import biased_example, biased_instances
+from lemmas._section21_lift import biased_example, biased_instances, k_positive
 from lemmas.lemma5 import delta1_mp
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import compare
@@ -210,12 +211,10 @@ def _bind(inst) -> dict:
 _FLOW = {"t_max": 2.0, "eta": 0.02}  # the dynamics part: GD on [0, t_max] with step eta
 
 
-def _instances(*, drop: str | None = None):
-    return biased_instances(
-        "theorem2", drop=drop, **_FLOW,
-        why_k="the lifted data of Sec. 2.1 use α = 1/(2k) and β = √(1 − α²), undefined at "
-        "k = 0 (for k = 0 there are no directional derivatives to scale, and the lift with any "
-        "α reduces to Theorem 1 on (x, α)/‖(x, α)‖, which is a different statement)")
+_K_POSITIVE = k_positive(
+    "the lifted data of Sec. 2.1 use α = 1/(2k) and β = √(1 − α²), undefined at "
+    "k = 0 (for k = 0 there are no directional derivatives to scale, and the lift with any "
+    "α reduces to Theorem 1 on (x, α)/‖(x, α)‖, which is a different statement)")
 
 
 def _example(*, n: int, d: int, k: int, m: int = 200, seed: int = 0):
@@ -231,7 +230,7 @@ def theorem2() -> Claim:
         location="Sec. 2.1, Theorem 2",
         kind="theorem",
         premises=(
-            Premise("k_positive", "k ≥ 1 (α = 1/(2k))", lambda inst: inst["problem"].k >= 1),
+            _K_POSITIVE,
             Premise("separation", "Assumption 2, (13): δ̂1 > 0, n ≥ 2",
                     lambda inst: inst["problem"].n >= 2 and inst["problem"].delta1_hat > 0),
         ),
@@ -261,6 +260,6 @@ def theorem2() -> Claim:
                  r"\|S(0)\|_2^2)", _derive_dynamics, ("k_positive", "separation")),
         ),
         check=_check,
-        instances=_instances,
+        instances=partial(biased_instances, **_FLOW),
         example=_example,
     )

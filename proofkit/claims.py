@@ -19,6 +19,7 @@ __all__ = [
     "Check",
     "Claim",
     "Context",
+    "DropChecked",
     "Outcome",
     "Premise",
     "Step",
@@ -145,6 +146,52 @@ class Premise:
     name: str
     description: str
     holds: Callable[[Mapping[str, Any]], bool]
+    #: False when instances without this premise mean nothing; ``why`` then says why, and
+    #: ``Claim.instances(drop=name)`` raises ``ValueError`` with that reason.
+    droppable: bool = True
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.droppable and not self.why:
+            raise ValueError(f"premise {self.name!r} cannot be dropped, so it must say why")
+        if self.droppable and self.why:
+            raise ValueError(f"premise {self.name!r}: 'why' explains an undroppable premise; "
+                             "pass droppable=False with it")
+
+
+class DropChecked:
+    """A claim's ``instances`` builder behind the premise-drop rule.
+
+    ``drop`` must be None or the name of one premise; an unknown name, or a premise declared
+    ``droppable=False``, raises ``ValueError`` (the latter with the premise's ``why``).
+    ``raw`` is the builder itself.
+    """
+
+    __slots__ = ("claim_id", "premises", "raw")
+
+    def __init__(self, claim_id: str, premises, raw: Callable[..., Any]) -> None:
+        self.claim_id, self.premises, self.raw = claim_id, tuple(premises), raw
+
+    def __call__(self, *, drop: str | None = None):
+        if drop is not None:
+            by_name = {p.name: p for p in self.premises}
+            if drop not in by_name:
+                raise ValueError(f"{self.claim_id} premises: {list(by_name)}; cannot drop "
+                                 f"{drop!r} (drop is None or the name of one premise)")
+            p = by_name[drop]
+            if not p.droppable:
+                raise ValueError(f"{self.claim_id} premise {drop!r} cannot be dropped: {p.why}")
+        return self.raw(drop=drop)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, DropChecked) and self.claim_id == other.claim_id
+                and self.raw == other.raw)
+
+    def __hash__(self) -> int:
+        return hash((self.claim_id, self.raw))
+
+    def __repr__(self) -> str:
+        return f"DropChecked({self.claim_id!r}, {getattr(self.raw, '__qualname__', self.raw)})"
 
 
 @dataclass(frozen=True)
@@ -204,7 +251,8 @@ class Claim:
         ``(instance, dps) -> Check``: both sides on one instance, float64 and mpmath.
     instances : callable
         ``(*, drop=None) -> hypothesis strategy`` of instances satisfying every premise, or
-        every premise but ``drop``.
+        every premise but ``drop``.  The claim wraps it in :class:`DropChecked`, so it is
+        only called with ``drop`` None or the name of a droppable premise.
     example : callable
         ``(*, n, d, k, m, seed) -> instance``: one deterministic instance for ``proofkit check``.
     probabilistic : bool
@@ -240,6 +288,9 @@ class Claim:
     refutes: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.instances, DropChecked):
+            object.__setattr__(self, "instances", DropChecked(self.id, self.premises,
+                                                              self.instances))
         if not 0 < self.effort <= 1:
             raise ValueError(f"claim {self.id!r}: effort = {self.effort!r}; it must lie in (0, 1]")
         if not self.steps:

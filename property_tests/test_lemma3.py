@@ -14,15 +14,6 @@ from proofkit.testing import scaled_examples
 CLAIM = get_claim("lemma3")
 
 
-@settings(database=None, max_examples=scaled_examples(8))
-@given(CLAIM.instances())
-def test_holds_under_premises(inst):
-    assert CLAIM.premises_hold(inst)
-    chk = CLAIM.check(inst, 30)
-    assert chk.holds
-    assert CLAIM.statement_holds(inst) == chk.holds
-
-
 def test_exact_moments_match_monte_carlo():
     # E[f²] = 1/2 and E‖F̄‖² = k/2 per point (SymPy) against sampled networks
     p = random_problem(3, 5, 2, seed=4)

@@ -18,20 +18,6 @@ C = get_claim("section21")
 
 @settings(database=None)
 @given(C.instances())
-def test_loss_identity_float_and_mp(inst):
-    assert C.premises_hold(inst)
-    chk = C.check(inst, 20)
-    assert chk.holds, chk
-
-
-@settings(database=None)
-@given(C.instances())
-def test_statement_agrees_with_check(inst):
-    assert C.statement_holds(inst) == C.check(inst, 30).holds
-
-
-@settings(database=None)
-@given(C.instances())
 def test_lifted_data_meet_the_delta2_bound(inst):
     # δ2(lifted) = α·δ2 ≤ α, attained (up to rounding) when a direction lies in span(x_i)
     q = lift_bias(inst["problem"])

