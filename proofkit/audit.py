@@ -29,7 +29,8 @@ from .instance_io import jsonable
 from .outdir import check_folder
 from .workers import pool_map, resolve_jobs
 
-__all__ = ["AUDIT_SCHEMA", "BUDGETS", "AuditResult", "Budget", "audit_claim", "run_audit",
+__all__ = ["AUDIT_SCHEMA", "BUDGETS", "AuditResult", "Budget", "audit_claim", "load_audit",
+           "run_audit",
            "run_flows"]
 
 AUDIT_SCHEMA = "proofkit.audit/1"
@@ -72,6 +73,14 @@ class AuditResult:
         return cls(data["tool_version"], data["created"], data["seed"], data["budget"],
                    tuple(data["command"]), data["environment"], tuple(data["claims"]),
                    data["flows"], data["summary"], data["timings"], data.get("options", {}))
+
+
+def load_audit(path: str | os.PathLike) -> AuditResult:
+    """Read ``audit.json`` into an :class:`AuditResult` (validated; problems raise
+    ``InputError`` naming the file or the field)."""
+    from .report.json_report import read
+
+    return AuditResult.from_dict(read(path))
 
 
 def _summary(claims: Sequence[Mapping], flows: Mapping) -> dict:

@@ -214,13 +214,13 @@ def _replay_statement(path) -> list[str]:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .audit import load_audit
     from .outdir import check_folder, record_files
     from .report import FORMATS, render
-    from .report.json_report import load
 
     if args.out is not None:  # a bad --out is refused before the file is read
         check_folder(args.out, "--out", replace=False)
-    res = load(args.audit_json)
+    res = load_audit(args.audit_json)
     out = Path(args.audit_json).parent if args.out is None else Path(args.out)
     if args.out is None:
         check_folder(out, "--out (default: the folder of audit.json)", replace=False)

@@ -171,9 +171,9 @@ def generate(out: str | Path = "docs", *, audit_json: str | Path | None = None) 
     records: dict[str, Mapping[str, Any]] = {}
     audit = None
     if audit_json is not None:
-        from .json_report import load
+        from .json_report import read
 
-        audit = load(audit_json).to_dict()
+        audit = read(audit_json)
         records = {c["id"]: dict(c) | {"source": f"audit at budget {audit['budget']}, seed "
                                                  f"{audit['seed']}"} for c in audit["claims"]}
     written = []

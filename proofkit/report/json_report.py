@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["dumps", "load", "schema", "validate", "write"]
+__all__ = ["dumps", "read", "schema", "validate", "write"]
 
 
 @functools.cache
@@ -81,10 +81,9 @@ def write(result, directory: str | Path) -> Path:
     return write_text(Path(directory) / "audit.json", dumps(result.to_dict()))
 
 
-def load(path: str | Path):
-    """Read ``audit.json`` into an :class:`~proofkit.audit.AuditResult` (validated)."""
-    from ..audit import AuditResult
-
+def read(path: str | Path) -> dict:
+    """``audit.json`` parsed and validated against the schema (a dict; the audit layer turns it
+    into an :class:`~proofkit.audit.AuditResult` with :func:`proofkit.audit.load_audit`)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -95,4 +94,5 @@ def load(path: str | Path):
     except json.JSONDecodeError as exc:
         raise InputError(f"{path.name} is not valid JSON (line {exc.lineno}, column "
                          f"{exc.colno}: {exc.msg})") from None
-    return AuditResult.from_dict(data)
+    validate(data)
+    return data
