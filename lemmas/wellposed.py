@@ -33,6 +33,7 @@ from proofkit.strategies import network_initializations, sobolev_problems
 __all__ = ["HORIZON_CAP", "Undecided", "horizon", "sliding_sweep"]
 
 _CACHE: list = []  # [(key, value)]: one Filippov run shared by the steps of one instance
+_FIRST: list = []  # [(key, value)]: the last classical run, shared by the steps, check and bind
 
 
 #: Longest horizon a check follows.  "(5) has a classical solution for every t ≥ 0" implies it
@@ -63,11 +64,24 @@ class Undecided(RuntimeError):
     counterexample)."""
 
 
+def _key(inst) -> tuple:
+    """The instance's numbers as bytes: the problem's data, W and a (never ``id(problem)``:
+    CPython reuses ids, and a shrinking search draws the same W with another problem)."""
+    return tuple(np.asarray(v).tobytes() for v in (*inst["problem"].host(), *_net(inst)))
+
+
 def _first(inst):
+    """:func:`~proofkit.flow.wellposed.first_sliding` to :func:`horizon` (at most
+    :data:`CHECK_EVENTS` events), run once per instance however many steps and checks ask."""
     from proofkit.flow.wellposed import first_sliding
 
-    return first_sliding(inst["problem"], _net(inst), horizon(inst["problem"]),
-                         max_events=CHECK_EVENTS)
+    key = (_key(inst), CHECK_EVENTS)
+    if _FIRST and _FIRST[0][0] == key:
+        return _FIRST[0][1]
+    val = first_sliding(inst["problem"], _net(inst), horizon(inst["problem"]),
+                        max_events=CHECK_EVENTS)
+    _FIRST[:] = [(key, val)]
+    return val
 
 
 def _sides_confirm(problem, a, first):
@@ -144,7 +158,7 @@ def _filippov_run(inst, ctx):
     """One Filippov run to min(T, t_s + 1) shared by the two steps below (cached)."""
     from proofkit.flow.exact import exact_flow
 
-    key = (np.asarray(inst["W"]).tobytes(), np.asarray(inst["a"]).tobytes(), id(inst["problem"]))
+    key = _key(inst)
     for k, v in _CACHE:
         if k == key:
             return v

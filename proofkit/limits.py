@@ -20,13 +20,12 @@ from . import arguments
 from .errors import InputError
 
 __all__ = ["MAX_CHECK_ROWS", "MAX_COUNT", "MAX_DPS", "MAX_GD_STEPS", "MAX_KERNEL_ROWS",
-           "MAX_ROWS", "MAX_T_MAX", "MIN_DELTA", "delta", "flow_bytes", "gd_steps", "integer",
+           "MAX_ROWS", "MAX_T_MAX", "MIN_DELTA", "delta", "flow_bytes", "integer",
            "machine_memory", "memory", "positive", "seed", "sizes"]
 
 MAX_DPS = arguments.MAX_DPS
 MAX_T_MAX = 1e5
 MAX_GD_STEPS = arguments.MAX_STEPS
-gd_steps = arguments.gd_steps  # the GD step count is refused where run_flow refuses it
 MIN_DELTA = 1e-50
 MAX_KERNEL_ROWS = 2000  # flow/sweep: the N×N kernel is diagonalised at every recorded row
 MAX_CHECK_ROWS = 256  # check: mpmath works on N×N matrices at --dps digits
@@ -149,7 +148,7 @@ def flow_options(args, widths: list[int] | None = None, seeds: list[int] | None 
     if getattr(args, "rows", None) is not None:
         integer("rows", args.rows, 1, MAX_ROWS)
     if t_max is not None and eta is not None and args.integrator == "gd":
-        gd_steps(t_max, eta)
+        arguments.gd_steps(t_max, eta)  # refused here as run_flow refuses it, before any work
     if args.out is not None:
         from .outdir import check_folder
 
