@@ -346,7 +346,6 @@ class Claim:
 # registry
 # ---------------------------------------------------------------------------------------
 _REGISTRY: dict[str, Claim] = {}
-_LOADED = False
 
 
 def claim(build: Callable[[], Claim]) -> Callable[[], Claim]:
@@ -362,14 +361,11 @@ def claim(build: Callable[[], Claim]) -> Callable[[], Claim]:
 
 def _load() -> None:
     """Load the claim packs: the ``proofkit.claims`` entry points in sorted name order, with
-    ``lemmas`` as ``cocola_hand`` when no entry point names it (:mod:`proofkit.packs`)."""
-    global _LOADED
-    if _LOADED:
-        return
+    ``lemmas`` as ``cocola_hand`` when no entry point names it (:mod:`proofkit.packs`; it
+    loads them once per process)."""
     from .packs import all_packs
 
     all_packs()
-    _LOADED = True
 
 
 def all_claims() -> dict[str, Claim]:
