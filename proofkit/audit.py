@@ -70,6 +70,11 @@ class AuditResult:
         from .report.json_report import validate
 
         validate(data)
+        return cls._of(data)
+
+    @classmethod
+    def _of(cls, data: Mapping[str, Any]) -> AuditResult:
+        """The result held by an already validated ``audit.json`` document."""
         return cls(data["tool_version"], data["created"], data["seed"], data["budget"],
                    tuple(data["command"]), data["environment"], tuple(data["claims"]),
                    data["flows"], data["summary"], data["timings"], data.get("options", {}))
@@ -80,7 +85,7 @@ def load_audit(path: str | os.PathLike) -> AuditResult:
     ``InputError`` naming the file or the field)."""
     from .report.json_report import read
 
-    return AuditResult.from_dict(read(path))
+    return AuditResult._of(read(path))  # read validates
 
 
 def _summary(claims: Sequence[Mapping], flows: Mapping) -> dict:
@@ -132,11 +137,12 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     b = resolve_budget(budget)
     if not isinstance(seed, int) or seed < 0:
         raise InputError(f"--seed {seed!r}; it must be an integer >= 0")
-    from .packs import in_worker, load_claims_from, loaded_packs
+    if out is not None:
+        check_folder(out)  # refused before any work; the swap checks again
+    from .packs import ensure_loaded, in_worker, loaded_packs
 
     claims_from = tuple(str(v) for v in claims_from or ())
-    for v in claims_from:
-        load_claims_from(v)
+    ensure_loaded(claims_from)
     registry = all_claims()
     ids = list(registry) if not claims else list(dict.fromkeys(claims))
     unknown = [c for c in ids if c not in registry]
@@ -144,8 +150,6 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
         raise InputError(f"--claims: unknown claim(s) {', '.join(unknown)}; known: "
                          f"{', '.join(registry)}")
     jobs, _ = resolve_jobs(jobs)
-    if out is not None:
-        check_folder(out)  # refused before any work; the swap checks again
     cmd = tuple(command if command is not None else ["proofkit", *sys.argv[1:]])
     t0 = time.perf_counter()
     created = utc_timestamp()
@@ -175,7 +179,7 @@ def run_audit(out: str | os.PathLike | None = "proofkit-report", *,
     from .report import write_outputs
     from .report.atomic import staged_directory
 
-    with staged_directory(out, keep=(".hypothesis-db",), kind="audit",
+    with staged_directory(out, kind="audit",
                           info={"seed": seed, "budget": b.name, "command": list(cmd)}) as stage:
         result = compute(stage)
         write_outputs(result, stage, figures=figures)

@@ -80,31 +80,18 @@ def add_claims_from(parser) -> None:
 
 def load_claims_from(args) -> None:
     """Load ``--claims-from`` packs (bad values: one-line InputError, before any output)."""
-    if getattr(args, "claims_from", None):
-        from .packs import load_claims_from as load
+    from .packs import ensure_loaded
 
-        for v in args.claims_from:
-            load(v)
-
-
-def _nonneg(name: str, v) -> None:
-    from .limits import integer
-
-    if v is not None:
-        integer(name, v, 0)
+    ensure_loaded(getattr(args, "claims_from", None))
 
 
 def _audit(args: argparse.Namespace) -> int:
-    import sys
-
     from .audit import run_audit
-    from .outdir import check_folder
+    from .limits import seed
     from .workers import resolve_jobs
 
-    _nonneg("seed", args.seed)
-    jobs, note = resolve_jobs(args.jobs)
-    check_folder(args.out)
-    load_claims_from(args)
+    seed("seed", args.seed)
+    jobs, note = resolve_jobs(args.jobs)  # run_audit checks --out, then loads the packs
     if note:
         print(f"proofkit: note: {note}", file=sys.stderr)
     res = run_audit(args.out, budget=args.budget, seed=args.seed, claims=args.claims,
@@ -127,7 +114,7 @@ def _search(args: argparse.Namespace) -> int:
     from .outdir import check_file
     from .search import default_path, search
 
-    _nonneg("seed", args.seed)
+    limits.seed("seed", args.seed)
     limits.integer("refine-evals", args.refine_evals, 0, limits.MAX_COUNT)
     limits.integer("max-examples", args.max_examples, 1, limits.MAX_COUNT)
     limits.integer("dps", args.dps, 15, limits.MAX_DPS)

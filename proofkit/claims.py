@@ -54,8 +54,7 @@ class Verdict(enum.StrEnum):
         return self.value
 
 
-_SEVERITY = {Verdict.VERIFIED: 0, Verdict.LOOSE: 1, Verdict.EVIDENCE: 2, Verdict.TYPO: 3,
-             Verdict.GAP: 4, Verdict.INCONCLUSIVE: 5, Verdict.ERROR: 6}
+_SEVERITY = {v: i for i, v in enumerate(Verdict)}  # the enum lists them least severe first
 #: Verdicts of a condition that "fails in context": a step relying on it takes its verdict.
 FAILING = frozenset({Verdict.TYPO, Verdict.GAP, Verdict.ERROR})
 

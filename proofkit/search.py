@@ -229,7 +229,7 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
             raise _Found(key)
 
     cfg = quiet_settings(max_examples=max_examples, database=_database(database, out),
-                         derandomize=False, report_multiple_bugs=False,
+                         report_multiple_bugs=False,
                          # no explain phase: it re-runs the failure under sys.settrace (10x
                          # slower in the exact flow's loops) for a report nobody prints
                          phases=tuple(ph for ph in Phase if ph.name != "explain"))

@@ -4,9 +4,9 @@
 numeric check, turning whatever raises into a recorded error rather than a crash;
 :func:`is_rounding_tie` and :func:`relative_slack` read the resulting slack; and
 :func:`quiet_settings` is the Hypothesis configuration both drivers share (no deadline, no
-health checks, no output).  A driver whose safety stop fires raises :class:`TimeUp` (the
-:class:`~proofkit.audit_budget.SafetyStop` of :mod:`proofkit.audit_budget`), a
-``BaseException`` so that Hypothesis lets it through instead of treating it as a failure.
+health checks, no output).  A driver whose safety stop fires raises
+:class:`~proofkit.audit_budget.SafetyStop`, a ``BaseException`` so that Hypothesis lets it
+through instead of treating it as a failure.
 """
 
 from __future__ import annotations
@@ -18,16 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from .audit_budget import SafetyStop
 from .backend import tolerance
 
-__all__ = ["TimeUp", "Trial", "is_rounding_tie", "quiet_settings", "relative_slack",
+__all__ = ["Trial", "is_rounding_tie", "quiet_settings", "relative_slack",
            "seed_only_draws", "try_instance"]
 
 _ROUNDING = tolerance(np.float64, 1e3)  # |slack| below this × scale: a float64 rounding tie
-
-
-TimeUp = SafetyStop  # the name the drivers used when time limits were budgets
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ..claims import Verdict
+
 __all__ = [
     "TALLY_HEADER",
     "VERDICT_ORDER",
@@ -42,7 +44,7 @@ def step_counts(c: Mapping[str, Any]) -> dict[str, int]:
 
 
 #: Verdicts from least to most severe (docs/verdicts.md), and their column header.
-VERDICT_ORDER = ("verified", "loose", "evidence", "typo", "gap", "inconclusive", "error")
+VERDICT_ORDER = tuple(v.value for v in Verdict)
 TALLY_HEADER = "v/l/ev/t/g/i/e"
 
 
