@@ -154,7 +154,7 @@ def _derive_classical(ctx: Context) -> Outcome:
     )
 
 
-def _filippov_run(inst, ctx):
+def _filippov_run(inst):
     """One Filippov run to min(T, t_s + 1) shared by the two steps below (cached)."""
     from proofkit.flow.exact import exact_flow
 
@@ -174,7 +174,7 @@ def _filippov_run(inst, ctx):
 
     tr = exact_flow(p, net, t_max=t_end, times=np.linspace(0.0, t_end, 25), probe=probe,
                     record_events=False)
-    val = {"traj": tr, "states": states, "t_end": t_end, "first": first}
+    val = {"traj": tr, "states": states, "t_end": t_end}
     _CACHE[:] = [(key, val)]
     return val
 
@@ -197,7 +197,7 @@ def _derive_filippov(ctx: Context) -> Outcome:
 
     inst = ctx.instance
     p, net = inst["problem"], _net(inst)
-    fr = _filippov_run(inst, ctx)
+    fr = _filippov_run(inst)
     tr, t_end = fr["traj"], fr["t_end"]
     etas = (4e-3, 1e-3, 2.5e-4)
     dist = [float(np.max(np.abs(run_flow(p, net, integrator="gd", t_max=t_end, eta=h,
@@ -241,7 +241,7 @@ def _derive_energy(ctx: Context) -> Outcome:
 
     inst = ctx.instance
     p, (_, a) = inst["problem"], _net(inst)
-    fr = _filippov_run(inst, ctx)
+    fr = _filippov_run(inst)
     if not fr["states"]:
         return Outcome(Verdict.INCONCLUSIVE, "", "no sliding state on the run: nothing to test")
     lam = lambda_star(p)

@@ -62,14 +62,15 @@ class Run:
 
     def energies(self):
         e, S = residuals_with_pattern(self.problem, self.W, self.a, self.P)
-        St = self.S_theta(self.W, self.theta)
+        St = self.S_theta(self.W, self.theta) if self.A else S
         return float(np.sum(e * e) + np.sum(S * S)), float(np.sum(e * e) + np.sum(St * St))
 
     def row(self, t, W, theta):
         if self.probe is not None:
             self.probe(float(t), W, self.P.copy(), list(self.A), np.array(theta))
         e, S = residuals_with_pattern(self.problem, W, self.a, self.P)
-        self.rec.measure(float(t), W, e, S, self.P, S_theta=self.S_theta(W, theta))
+        self.rec.measure(float(t), W, e, S, self.P,  # S_theta defaults to S off sliding
+                         S_theta=self.S_theta(W, theta) if self.A else None)
         if float(t) in self.keep:
             self.rec.keep_W(float(t), W)
 
@@ -97,8 +98,6 @@ class Run:
         kind = classify(v_off, v_on)
         if from_on is None and v_off == 0:
             return  # t = 0: F_0 is tangent, w_r rests on the surface off (σ'(0) = 0)
-        S = residuals_with_pattern(self.problem, W, a, self.P)[1]
-        before = self.energies()[1]
         if kind == "repelling":
             self._stop("nonunique", f"t={self.t:.12g}: neuron {r}, point {i} lies on a repelling "
                        f"surface (normal velocity {v_off:.3g} off, {v_on:.3g} on): the flow "
@@ -110,6 +109,8 @@ class Run:
             to_on = kind == "up" if from_on is None else not from_on
             if to_on == bool(self.P[r, i]):
                 return  # t = 0, at rest on the surface, off (σ'(0) = 0)
+            before = self.energies()[1]
+            S = residuals_with_pattern(self.problem, W, a, self.P)[1]
             dS, dE = jump_at(self.problem, W, a, r, i, 1 if to_on else -1, S)
             self.P[r, i] = to_on
             self.skip.append((r, i))
@@ -117,6 +118,7 @@ class Run:
             return
         theta0 = v_off / (v_off - v_on) if v_off != v_on else 0.5
         direction = -1 if from_on else 1
+        S = residuals_with_pattern(self.problem, W, a, self.P)[1]
         dS, dE = (jump_at(self.problem, W, a, r, i, -1, S) if self.P[r, i]
                   else (np.zeros(self.problem.k), 0.0))
         if self.stats["first_sliding"] is None:
@@ -128,6 +130,7 @@ class Run:
                        f"sides push w_r^T x_i back to 0 (no classical solution continues; "
                        f"Filippov theta={theta0:.6g})")
             return
+        before = self.energies()[1]
         self.P[r, i] = False
         self.A.append((r, i))
         self.theta = np.append(self.theta, min(max(theta0, 0.01), 0.99))

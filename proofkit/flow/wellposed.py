@@ -24,15 +24,16 @@ def first_sliding(problem, net, t_max: float, *, max_events: int = 10_000) -> di
     """``{"slides", "time", "events", "status", "t_reached", "W", "pair"}`` of the exact flow
     stopped at its first sliding event (``time`` None when it reaches ``t_max`` classically;
     ``W`` the weights at the end, ``pair`` the sliding (neuron, point))."""
-    from .run import run_flow
+    from .exact import exact_flow
 
-    tr = run_flow(problem, net, integrator="exact", t_max=t_max, sliding="stop",
-                  max_events=max_events, rows=2, times=None)
+    # no rows at the events (nothing reads them: each costs an N×N eigvalsh), one grid step
+    tr = exact_flow(problem, net, t_max=t_max, sliding="stop", max_events=max_events, rows=1,
+                    record_events=False)
     slides = tr.status == "sliding"
     ev = tr.events[-1] if slides else None
     return {"slides": slides, "time": float(ev.time) if slides else None,
             "events": len(tr.events) - int(slides), "status": tr.status,
-            "t_reached": float(tr.times[-1]), "W": tr.W[-1],
+            "t_reached": float(tr.info.get("stopped_at", t_max)), "W": tr.W[-1],
             "pair": (ev.neuron, ev.point) if slides else None}
 
 
