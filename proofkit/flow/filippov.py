@@ -37,6 +37,8 @@ import itertools
 
 import numpy as np
 
+from .record import residuals_with_pattern
+
 __all__ = ["Sliding", "classify", "settle", "solve_theta", "uniqueness"]
 
 
@@ -47,7 +49,7 @@ class Sliding:
     """
 
     def __init__(self, problem, W, a, P, A, geom=None):
-        x, y, V, h = problem.host()
+        x, _, V, _ = problem.host()
         self.x, self.V, self.a, self.W = x, V, a, W
         self.A = list(A)
         geom = geom if geom is not None else self.geometry(problem, self.A)
@@ -55,8 +57,7 @@ class Sliding:
         Pf = np.asarray(P, dtype=float).copy()
         Pf[self.r, self.i] = 0.0
         self.Pf = Pf
-        self.e = y - a @ (Pf * (W @ x.T))
-        self.S_fixed = h - np.einsum("idk,di->ik", V, W.T @ (a[:, None] * Pf))
+        self.e, self.S_fixed = residuals_with_pattern(problem, W, a, Pf)
         # c_p = a_r V_iᵀ w_r (k,), the change of S_i caused by bit p
         self.c = a[self.r, None] * np.einsum("pdk,pd->pk", V[self.i], W[self.r])
         # xVc[p, q] = x_{i_p}ᵀ V_{i_q} c_q

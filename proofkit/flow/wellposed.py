@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .filippov import Sliding, solve_theta
-from .record import gram_paper, residuals_with_pattern
+from .record import gram_paper
 
 __all__ = ["energy_rates", "first_sliding", "kernel_theta", "regularised_field"]
 
@@ -56,21 +56,20 @@ def energy_rates(problem, W, a, P, A, theta, *, h: float | None = None) -> dict:
     h = 1e-6 * max(1.0, float(np.max(np.abs(W)))) / max(float(np.max(np.abs(F))), 1e-300) \
         if h is None else h
 
-    def r_of(Wc, th):
-        e, S = residuals_with_pattern(problem, Wc, a, sl.Pf > 0)
-        rp = np.concatenate([e, S.ravel()])
+    def r_of(Wc):
+        """(r with the paper's S, r with S_θ, θ re-solved at Wc from ``theta``)."""
         slc = Sliding(problem, Wc, a, P, A)
-        th2, _ = solve_theta(slc, th)
-        rt = np.concatenate([e, slc.S(th2).ravel()])
-        return rp, rt
+        th2, _ = solve_theta(slc, theta)
+        rp = np.concatenate([slc.e, slc.S_fixed.ravel()])
+        rt = np.concatenate([slc.e, slc.S(th2).ravel()])
+        return rp, rt, th2
 
-    rp, rt = r_of(W, theta)
-    rp_plus, rt_plus = r_of(W + h * F, theta)
-    rp_minus, rt_minus = r_of(W - h * F, theta)
+    rp, rt, _ = r_of(W)
+    rp_plus, rt_plus, th_plus = r_of(W + h * F)
+    rp_minus, rt_minus, th_minus = r_of(W - h * F)
     # the derived rate: −r_θᵀH_Θr_θ + corr·(F + corr) − Σ_A θ̇_p S_θ,iᵀc_p,
     # corr_r = a_r Σ_{i ∈ A_r} θ(1−θ)V_i c_ri (F + corr = J_Θᵀr_θ)
-    th_dot = (solve_theta(Sliding(problem, W + h * F, a, P, A), theta)[0]
-              - solve_theta(Sliding(problem, W - h * F, a, P, A), theta)[0]) / (2 * h)
+    th_dot = (th_plus - th_minus) / (2 * h)
     corr = np.zeros_like(W)
     np.add.at(corr, sl.r, sl.aA[:, None] * (theta * (1 - theta))[:, None]
               * np.einsum("pdk,pk->pd", sl.V[sl.i], sl.c))
