@@ -112,7 +112,7 @@ def _derive_attribution(ctx: Context) -> Outcome:
                Verdict.EVIDENCE if proved == len(problems) else Verdict.INCONCLUSIVE)
     return Outcome(
         verdict,
-        r"	ext{no proof in the paper: Lemma 5 is cited from [12]}",
+        "no proof in the paper: Lemma 5 is cited from [12]",
         "The paper states Lemma 5 with the citation [12] and gives no proof, so no step of an "
         "argument can be re-derived here; the hypotheses as printed (x_1..x_d, (7) for i = 1..d) "
         "also differ from how Proposition 1 uses it (n points, pairs i ≠ j; see "
