@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(format_table(report))
     out_path = args.output or (DEFAULT_OUTPUT if args.write_docs else None)
-    if out_path is not None and not args.no_write:
+    if out_path is not None:  # --no-write excludes both, so it never gets here
         command = ("python -m benchmarks" + (" --quick" if args.quick else "")
-                   + (f" --threads {args.threads}" if args.threads else "") + " --write-docs")
+                   + (f" --threads {args.threads}" if args.threads else "")
+                   + (" --write-docs" if args.write_docs else f" --output {out_path}"))
         out_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_path.with_name(out_path.name + ".tmp")
         tmp.write_text(format_markdown(report, mode=mode, command=command), encoding="utf-8")

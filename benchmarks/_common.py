@@ -5,11 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["Mismatch", "best_of", "check_close", "clock_for", "interleaved", "met", "ratio_stats",
-           "rel_err", "row", "samples", "skipped"]
+__all__ = [
+    "Mismatch",
+    "check_close",
+    "clock_for",
+    "interleaved",
+    "median_time",
+    "met",
+    "ratio_stats",
+    "rel_err",
+    "row",
+    "samples",
+    "skipped",
+]
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
+def median_time(fn: Callable[[], object], repeat: int) -> float:
     """Median wall time of ``repeat`` calls of ``fn`` (seconds, ``time.perf_counter``)."""
     return interleaved({"_": fn}, repeat)["_"]
 

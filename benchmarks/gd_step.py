@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import check_close, clock_for, rel_err, row, samples, skipped
+from ._common import check_close, clock_for, ratio_stats, rel_err, row, samples, skipped
 from .machine import blas_threads
 
 __all__ = ["bench_gd", "bench_scaling", "gd_inputs", "memory_probe", "products_of"]
@@ -73,13 +73,6 @@ def _plain_W(problem, W, a, steps: int):
     for _ in range(steps):
         W = W - ETA * loss_and_gradient(problem, W, a)[3]
     return W
-
-
-def _step(problem, W, a):
-    """One plain ``loss_and_gradient`` (the reference the checks compare with)."""
-    from proofkit.network import loss_and_gradient
-
-    return loss_and_gradient(problem, W, a)
 
 
 def _torch_step(problem, W, a):
@@ -133,8 +126,8 @@ def bench_gd(m: int, d: int, n: int, k: int, *, steps: int, repeat: int,
             torch.set_num_threads(old)
     long_, short = t.pop("run_flow"), t.pop("run_flow_short")
     t["run_flow_step"] = [(lg - sh) / steps for lg, sh in zip(long_, short, strict=True)]
-    amortised = _ratios([lg / (s0 + steps) for lg in long_], t["products"])
-    ratio = _ratios(t["run_flow_step"], t["products"])
+    amortised = ratio_stats([lg / (s0 + steps) for lg in long_], t["products"])
+    ratio = ratio_stats(t["run_flow_step"], t["products"])
     med = {key: float(np.median(v)) for key, v in t.items()}
     setup = float(np.median([sh - s0 * st_ for sh, st_ in zip(short, t["run_flow_step"],
                                                                 strict=True)]))
@@ -155,7 +148,7 @@ def bench_gd(m: int, d: int, n: int, k: int, *, steps: int, repeat: int,
         rows.append(skipped(name, "x", TORCH_TARGET,
                             "torch is not installed (pip install 'proofkit[bench]')"))
         return rows
-    sp = _ratios(t["torch_double_backprop"], t["run_flow_step"])
+    sp = ratio_stats(t["torch_double_backprop"], t["run_flow_step"])
     rows.append(row(name, sp["median"], "x", TORCH_TARGET, spread=[sp["min"], sp["max"]],
                     detail=common | {"ratio": sp, "torch": torch.__version__,
                                      "torch_threads": threads,
@@ -163,12 +156,6 @@ def bench_gd(m: int, d: int, n: int, k: int, *, steps: int, repeat: int,
                                      "∂L/∂W, then W.sub_(η ∂L/∂W)",
                                      "torch_W_rel_err": torch_err}))
     return rows
-
-
-def _ratios(num, den) -> dict:
-    from ._common import ratio_stats
-
-    return ratio_stats(num, den)
 
 
 def bench_scaling(widths, d: int, n: int, k: int, *, repeat: int,
@@ -206,7 +193,7 @@ def bench_scaling(widths, d: int, n: int, k: int, *, repeat: int,
         rows.append(skipped(mem_name, "GB", target, f"memory probe failed: {exc}"))
         return rows
     rows.append(row(mem_name, probe["run_flow_peak_bytes"] / 1e9, "GB", target,
-                    detail=probe | {"method": probe["method"]}))
+                    detail=probe))
     return rows
 
 

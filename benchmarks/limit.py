@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._common import best_of, check_close, rel_err, row
+from ._common import check_close, median_time, rel_err, row
 
 __all__ = ["NAME", "TARGET", "bench_limit_generator"]
 
@@ -43,6 +43,6 @@ def bench_limit_generator(n: int = 50, d: int = 50, k: int = 3, *, repeat: int =
     check_close("crossing_drift vs the per-pair loop",
                 rel_err(np.asarray(crossing_drift(problem, order="hat")), _loop_drift(problem)),
                 1e-12)
-    t = best_of(lambda: limit_generator(problem), repeat)
+    t = median_time(lambda: limit_generator(problem), repeat)
     return row(NAME, t, "s", TARGET, detail={"n": n, "d": d, "k": k, "N": problem.N,
                                               "repeat": repeat})
