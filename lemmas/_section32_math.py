@@ -126,3 +126,12 @@ def failure_events():
     return [("Lemma 2 (λmin(H(0)) ≥ 3λ*/4; also gives Lemma 4)", _dl),
             ("Lemma 3 (‖e(0)‖ + ‖S(0)‖ bound, used for R)", _dl),
             ("Markov on Σ_ij (1/m)Σ_r Q_ijr (covers ‖ΔA‖_F, ‖ΔBᵀ‖_F and ‖ΔC‖_F)", _dl)]
+
+
+def failure_budget():
+    """SymPy: the union bound over :func:`failure_events` — ``({event: probability}, total,
+    ratio)``, ``ratio`` = m(δ/E)/m(δ) for the stated width Ω(n⁶k⁴γ²/(λ*⁴δ³)) and E events."""
+    events = dict(failure_events())
+    m_stated = _n**6 * _k**4 * _g**2 / (_lam**4 * _dl**3)
+    ratio = sp.simplify(m_stated.subs(_dl, _dl / len(events)) / m_stated)
+    return events, sp.Add(*events.values()), ratio

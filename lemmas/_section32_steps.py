@@ -18,7 +18,7 @@ from lemmas._section32_math import (
     _m,
     _n,
     big_o_sympy,
-    failure_events,
+    failure_budget,
     gaussian_interval_sympy,
     markov_sympy,
     perturb,
@@ -316,17 +316,16 @@ def _derive_width(ctx: Context) -> Outcome:
 
 
 def _derive_failures(ctx: Context) -> Outcome:
-    ev = failure_events()
-    total = sp.Add(*[pr for _, pr in ev])
-    rescale = sp.simplify((paper_w := 1 / _dl**3).subs(_dl, _dl / len(ev)) / paper_w)
+    events, total, rescale = failure_budget()
+    ev = list(events)
     closes = total != _dl and not rescale.free_symbols  # δ → δ/3 costs a constant only
     return Outcome(
         Verdict.VERIFIED if total == _dl else (Verdict.GAP if closes else Verdict.ERROR),
         r"\text{with probability } \ge 1 - " + sp.latex(total),
-        f"Union bound over {len(ev)} events ({'; '.join(e for e, _ in ev)}): total failure "
+        f"Union bound over {len(ev)} events ({'; '.join(ev)}): total failure "
         f"probability {total}, not δ. Running each at δ/{len(ev)} restores 1 − δ; the width "
         f"δ⁻³ changes by the constant {rescale}.",
-        {"events": [e for e, _ in ev], "total": str(total)},
+        {"events": ev, "total": str(total)},
         repair=f"run each event at δ/{len(ev)}: 1 − δ holds and the width grows by the constant "
         f"{rescale}, absorbed in Ω(·)" if closes else "",
     )

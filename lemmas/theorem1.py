@@ -32,6 +32,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from lemmas._common import frequency_example
+from lemmas._section32_math import failure_budget
 from lemmas.lemma2 import required_width
 from proofkit.claims import Check, Claim, Context, Outcome, Premise, Step, Verdict, claim
 from proofkit.evidence import frequency_check
@@ -41,18 +42,6 @@ from proofkit.strategies import sobolev_problems
 __all__ = ["failure_budget", "theorem1_width", "width_exponents"]
 
 _n, _k, _m, _g, _d, _l = sp.symbols("n k m gamma delta lambda_star", positive=True)
-
-
-def failure_budget():
-    """SymPy: the union bound over the events the proof uses (the list of :mod:`lemmas.section32`)
-    and the width ratio m(δ/E)/m(δ) for E events."""
-    from lemmas._section32_math import failure_events
-
-    events = {name: pr.subs(pr.free_symbols.pop(), _d) for name, pr in failure_events()}
-    total = sum(events.values())
-    m_stated = _n**6 * _k**4 * _g**2 / (_l**4 * _d**3)
-    ratio = sp.simplify(m_stated.subs(_d, _d / len(events)) / m_stated)
-    return events, total, ratio
 
 
 def _drift_bound():
