@@ -3,7 +3,6 @@ examples and the two mpmath routes of the loss (11) (``section21``, ``theorem2``
 
 from __future__ import annotations
 
-import math
 from functools import partial
 
 import mpmath
@@ -16,13 +15,8 @@ from proofkit.network import (
     init_biased_network,
     sobolev_loss,
 )
-from proofkit.problem import default_alpha, lift_bias, random_problem
+from proofkit.problem import lift_bias, random_problem
 from proofkit.strategies import sobolev_problems
-
-
-def _ab(k: int) -> tuple[float, float]:
-    a = default_alpha(k)
-    return a, math.sqrt(1 - a * a)
 
 
 def _lifted_weights(inst) -> np.ndarray:
@@ -33,9 +27,9 @@ def _sides(inst, dps: int):
     p, q = inst["problem"], lift_bias(inst["problem"])
     W, b, a = np.asarray(inst["W"]), np.asarray(inst["b"]), np.asarray(inst["a"])
     lhs = float(biased_loss(p, W, b, a))
-    rhs = float(sobolev_loss(q, _lifted_weights(inst), a))
+    Wl = _lifted_weights(inst)
+    rhs = float(sobolev_loss(q, Wl, a))
     x, y, V, h = p.host()
-    al, be = _ab(p.k)
     with mpmath.workdps(dps):
         am = 1 / (2 * mpmath.mpf(p.k))
         bm = mpmath.sqrt(1 - am * am)
@@ -61,7 +55,6 @@ def _sides(inst, dps: int):
         lhs_mp = loss_biased()
     with mpmath.workdps(dps):
         ql = q.host()
-        Wl = _lifted_weights(inst)
 
         def loss_lifted():
             tot = mpmath.mpf(0)
@@ -80,7 +73,6 @@ def _sides(inst, dps: int):
             return tot / 2
 
         rhs_mp = loss_lifted()
-    del al, be
     return lhs, rhs, lhs_mp, rhs_mp
 
 

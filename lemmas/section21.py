@@ -18,12 +18,13 @@ weights w̃_r = (w_r, b_r):
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import sympy as sp
 
 from lemmas._section21_lift import (
-    _ab,
     _lifted_weights,
     _sides,
     biased_example,
@@ -44,7 +45,12 @@ from proofkit.network import (
     residuals,
     sobolev_loss,
 )
-from proofkit.problem import lift_bias
+from proofkit.problem import default_alpha, lift_bias
+
+
+def _ab(k: int) -> tuple[float, float]:
+    a = default_alpha(k)
+    return a, math.sqrt(1 - a * a)
 
 
 def _rel(u, v) -> float:
