@@ -129,7 +129,7 @@ def targeted_search(max_examples: int = 200, seed: int = 0):
     import hypothesis
     from hypothesis import Phase
 
-    from proofkit.trial import quiet_settings, seed_only_draws
+    from proofkit.trial import run_seeded
 
     best: list = [math.inf, None]
     count = [0]
@@ -143,8 +143,7 @@ def targeted_search(max_examples: int = 200, seed: int = 0):
         if mu < best[0]:
             best[:] = [mu, inst]
 
-    cfg = quiet_settings(max_examples=max_examples, database=None, derandomize=False,
-                         phases=(Phase.generate, Phase.target))
-    with seed_only_draws():  # the same draws under pytest, the CLI and any --jobs
-        cfg(hypothesis.seed(seed)(hypothesis.given(instances(None))(body)))()
+    # seed-only draws: the same instances under pytest, the CLI and any --jobs
+    run_seeded(instances(None), body, seed, max_examples=max_examples, database=None,
+               phases=(Phase.generate, Phase.target))
     return best[1], best[0], count[0]

@@ -28,9 +28,8 @@ from .errors import InputError
 from .instance_io import jsonable
 from .trial import (
     is_rounding_tie,
-    quiet_settings,
     relative_slack,
-    seed_only_draws,
+    run_seeded,
     try_instance,
 )
 
@@ -85,10 +84,8 @@ def _instance_checks(c, *, n: int, seed: int, deadline: Deadline, dps: int) -> d
         st[key[agree]] += 1
 
     try:
-        strategy = c.instances()
-        cfg = quiet_settings(max_examples=n, database=None, phases=(Phase.generate,))
-        with seed_only_draws():
-            hypothesis.seed(seed)(cfg(hypothesis.given(strategy)(body)))()
+        run_seeded(c.instances(), body, seed, max_examples=n, database=None,
+                   phases=(Phase.generate,))
     except SafetyStop:
         st["safety_stop"] = True
     except Exception as exc:  # Unsatisfiable, a strategy that raises, ...

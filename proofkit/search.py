@@ -35,9 +35,8 @@ from .instance_io import encode_instance, jsonable
 from .refine import refine
 from .trial import (
     is_rounding_tie,
-    quiet_settings,
     relative_slack,
-    seed_only_draws,
+    run_seeded,
     try_instance,
 )
 
@@ -228,17 +227,13 @@ def search(claim, drop_premise: str | None = None, *, max_examples: int = 100, s
             last_fail[0] = key
             raise _Found(key)
 
-    cfg = quiet_settings(max_examples=max_examples, database=_database(database, out),
-                         report_multiple_bugs=False,
-                         # no explain phase: it re-runs the failure under sys.settrace (10x
-                         # slower in the exact flow's loops) for a report nobody prints
-                         phases=tuple(ph for ph in Phase if ph.name != "explain"))
-    # settings outermost: @seed alone would switch the example database off
-    test = cfg(hypothesis.seed(seed)(hypothesis.given(strategy)(body)))
     shrunk_key, note = None, ""
     try:
-        with seed_only_draws():
-            test()
+        run_seeded(strategy, body, seed, max_examples=max_examples,
+                   database=_database(database, out), report_multiple_bugs=False,
+                   # no explain phase: it re-runs the failure under sys.settrace (10x
+                   # slower in the exact flow's loops) for a report nobody prints
+                   phases=tuple(ph for ph in Phase if ph.name != "explain"))
     except _Found as f:
         shrunk_key = f.key
     except _ShrinkSpent:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .backend import tolerance
 
-__all__ = ["Trial", "is_rounding_tie", "quiet_settings", "relative_slack",
+__all__ = ["Trial", "is_rounding_tie", "quiet_settings", "relative_slack", "run_seeded",
            "seed_only_draws", "try_instance"]
 
 _ROUNDING = tolerance(np.float64, 1e3)  # |slack| below this × scale: a float64 rounding tie
@@ -113,3 +113,16 @@ def seed_only_draws():
     finally:
         providers._get_local_constants = saved
         cache.clear()
+
+
+def run_seeded(strategy, body, seed: int, **options) -> None:
+    """Run ``body`` on the instances Hypothesis draws from ``strategy`` with ``seed``, under
+    :func:`quiet_settings` (``options`` added) and :func:`seed_only_draws`: what every driver
+    of proofkit (instance checks, counterexample searches, targeted searches) runs."""
+    import hypothesis
+
+    cfg = quiet_settings(**options)
+    # settings outermost: @seed alone would switch the example database off
+    test = cfg(hypothesis.seed(seed)(hypothesis.given(strategy)(body)))
+    with seed_only_draws():
+        test()
