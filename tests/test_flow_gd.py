@@ -50,3 +50,17 @@ def test_gd_converges_to_exact_flow_at_first_order():
                           - ex.W[-1])) for h in etas]
     slope = loglog_slope(etas, errs)
     assert 0.8 <= slope <= 1.2, (errs, slope)
+
+
+def test_a_diverging_run_keeps_each_weight_time_once():
+    import numpy as np
+
+    from proofkit.flow import run_flow
+    from proofkit.network import init_network
+    from proofkit.problem import random_problem
+
+    p = random_problem(4, 5, 2, seed=0)
+    tr = run_flow(p, init_network(50, 5, seed=1), integrator="gd", t_max=200.0, eta=20.0,
+                  times=list(np.arange(0, 201, 20.0)))
+    assert tr.status == "diverged"
+    assert list(tr.W_times) == sorted(set(tr.W_times)) and len(tr.W) == len(tr.W_times)

@@ -89,6 +89,8 @@ def _fused(problem, net, steps, want, keep, eta, info, *, block, dtype):
         P0[a_zero] = np.asarray(net[0], float)[a_zero] @ problem.host()[0].T > 0
     K0 = st.kernel_gram()
     rec = Recorder(problem, st.weights(), a, P0=P0, K0=K0)
+    if 0 in keep:
+        rec.keep_W(0.0, rec.W0, copy=False)  # the recorder's own copy of W(0), never written
     info |= {"block": st.block, "dtype": dt.name}
     status, first, last = "completed", None, 0
     for j in range(steps + 1):
@@ -110,18 +112,10 @@ def _fused(problem, net, steps, want, keep, eta, info, *, block, dtype):
             break
         nxt = j + 1
         st.advance(W0=rec.W0 if (nxt in want or nxt == steps) else None)
-    if 0 in keep:
-        rec.keep_W(0.0, rec.W0, copy=False)  # the recorder's own copy of W(0), never written
-    if last in keep and last != 0:
+    # the loop kept every other j in keep, in order (a run that diverged at a kept j included)
+    if last == steps and steps in keep and steps != 0:
         rec.keep_W(last * eta, st.weights(), copy=False)  # the run is over: hand W over
-    _order_kept(rec)
     return rec.build("gd", status=status, info=info)
-
-
-def _order_kept(rec) -> None:
-    order = np.argsort(rec.W_times, kind="stable")
-    rec.W_times[:] = [rec.W_times[i] for i in order]
-    rec.W[:] = [rec.W[i] for i in order]
 
 
 def _plain(problem, net, steps, want, keep, eta, info, *, bias=False, alpha=None):
