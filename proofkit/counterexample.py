@@ -129,6 +129,11 @@ def _need(data: Mapping, name: str, kind, where: str = ""):
 def load_counterexample(path: str | Path) -> dict:
     """Read and validate a counterexample file; problems raise ``ArgumentError`` (a
     ``ProblemError`` and an ``InputError``) naming the field."""
+    return _load(path)[0]
+
+
+def _load(path: str | Path) -> tuple[dict, Any]:
+    """The validated file and its decoded instance (decoding is part of the validation)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -169,7 +174,7 @@ def load_counterexample(path: str | Path) -> dict:
         _need(p, "holds", bool, where=f".premises[{i}]")
     inst = _need(data, "instance", dict)
     _check_problem_shapes(inst, path.name)
-    decode_instance(inst)  # names the first malformed field
+    instance = decode_instance(inst)  # names the first malformed field
     if "instance_sha256" in data:
         if _need(data, "instance_sha256", str) != instance_digest(inst):
             raise ArgumentError(f"{path.name}: field 'instance' was changed after the file was "
@@ -178,7 +183,7 @@ def load_counterexample(path: str | Path) -> dict:
     env = data.get("environment", {})
     if not isinstance(env, dict) or not isinstance(env.get("versions", {}), dict):
         raise ArgumentError(f"{path.name}: field 'environment.versions' must be an object")
-    return data
+    return data, instance
 
 
 def counterexample_instance(path: str | Path) -> dict:
@@ -188,9 +193,7 @@ def counterexample_instance(path: str | Path) -> dict:
     ``{"problem": SobolevProblem, ...}``), so a counterexample becomes a regression case
     with Hypothesis's ``@example``; see ``docs/strategies.md``.
     """
-    from .instance_io import decode_instance
-
-    return decode_instance(load_counterexample(path)["instance"])
+    return _load(path)[1]
 
 
 def _check_problem_shapes(inst: Mapping, name: str) -> None:
@@ -235,7 +238,7 @@ def replay(path: str | Path) -> ReplayResult:
     from .claims import get_claim
     from .report.environment import versions
 
-    data = load_counterexample(path)
+    data, instance = _load(path)
     try:
         claim = get_claim(data["claim"])
     except KeyError as exc:
@@ -244,7 +247,6 @@ def replay(path: str | Path) -> ReplayResult:
     if drop is not None and drop not in claim.premise_names:
         raise InputError(f"{Path(path).name}: field 'drop_premise' is {drop!r}; {claim.id} "
                          f"has premises {list(claim.premise_names)}")
-    instance = decode_instance(data["instance"])
     try:
         chk = claim.check(instance, data["dps"])
     except Exception as exc:
