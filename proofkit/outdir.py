@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["MANIFEST", "check_file", "check_folder", "foreign_entries", "read_manifest",
+__all__ = ["MANIFEST", "check_file", "check_folder", "foreign_entries", "parent_ok", "read_manifest",
            "record_files", "write_manifest"]
 
 MANIFEST = ".proofkit-report.json"
@@ -98,7 +98,9 @@ def _writable(p: Path) -> bool:
     return os.access(p, os.W_OK | os.X_OK) and bool(p.stat().st_mode & stat.S_IWUSR)
 
 
-def _parent_ok(option: str, out, start: Path) -> None:
+def parent_ok(option: str, out, start: Path) -> None:
+    """The nearest existing ancestor of ``start`` is a writable folder (``InputError``
+    naming ``option`` otherwise)."""
     anc = start
     while not anc.exists() and anc != anc.parent:
         anc = anc.parent
@@ -147,7 +149,7 @@ def check_folder(out: str | os.PathLike, option: str = "--out", *, replace: bool
             raise InputError(f"{option} {str(out)!r} holds files proofkit did not write "
                              f"({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); "
                              "move them or give another folder")
-    _parent_ok(option, out, real.parent)
+    parent_ok(option, out, real.parent)
     return real
 
 
@@ -171,5 +173,5 @@ def check_file(out: str | os.PathLike, option: str = "--out",
                              "give a new file name")
         if not os.access(p, os.W_OK) or not p.stat().st_mode & stat.S_IWUSR:
             raise InputError(f"{option} {str(out)!r} is read-only")
-    _parent_ok(option, out, p.parent)
+    parent_ok(option, out, p.parent)
     return p

@@ -140,16 +140,12 @@ def _docs_folder(out) -> Path:
     """``--out`` of ``docs``: a folder (new or existing) under a writable parent."""
     import os
 
+    from ..outdir import parent_ok
+
     if out is None or not str(out).strip():
         raise InputError("--out is empty; give the docs folder, e.g. --out docs")
     p = Path(os.path.abspath(out))
-    anc = p
-    while not anc.exists() and anc != anc.parent:
-        anc = anc.parent
-    if not anc.is_dir():
-        raise InputError(f"--out {str(out)!r}: {str(anc)!r} is a file, not a folder")
-    if not os.access(anc, os.W_OK | os.X_OK):
-        raise InputError(f"--out {str(out)!r}: folder {str(anc)!r} is not writable")
+    parent_ok("--out", out, p)
     return p
 
 
