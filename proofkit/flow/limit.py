@@ -102,7 +102,8 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
     net = arguments.net_tuple(problem, net)
     t = arguments.positive("t", t)
     eta = arguments.positive("eta", eta)
-    arguments.integer("t/eta", max(1, round(t / eta)), minimum=1, maximum=arguments.MAX_STEPS)
+    steps = arguments.integer("t/eta", max(1, round(t / eta)), minimum=1,
+                              maximum=arguments.MAX_STEPS)
     W = np.array(net[0], dtype=float)
     a = np.asarray(net[1], dtype=float)
     x, _, V, _ = problem.host()
@@ -111,7 +112,7 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
     per_pair = np.zeros((W.shape[0], problem.n, problem.k))  # net jump of each pair (r, i)
     flips = 0
     r0 = None
-    for _ in range(max(1, round(t / eta))):
+    for _ in range(steps):
         _, e, S, grad = loss_and_gradient(problem, W, a)
         if r0 is None:
             r0 = np.concatenate([e, np.asarray(S).reshape(-1)])
@@ -126,7 +127,6 @@ def crossing_flux(problem, net, *, t: float, eta: float) -> dict:
             np.add.at(per_pair, (rr, ii), jump)
             flips += int(rr.size)
         W, P = Wn, Pn
-    steps = max(1, round(t / eta))
     tt = steps * eta
     se = np.sqrt(np.sum(per_pair ** 2, axis=0)) / tt
     return {"flux": dS / tt, "flux_se": se, "flips": flips, "r0": r0, "t": tt}

@@ -22,6 +22,7 @@ __all__ = ["COLUMN_IN", "draw", "graph_dot", "layers"]
 
 COLUMN_IN = 3.4
 _ORDER = (*VERDICT_ORDER, "not audited")
+_WHITE_TEXT = ("verified", "error", "typo", "gap")  # verdicts whose fill colour is dark
 
 
 def _graph(claims) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -115,7 +116,7 @@ def graph_dot(claims, colors: Mapping[str, str]) -> str:
         if above:  # keep the rows in order, also where a wrapped layer has no edge down
             L.append(f'  "{above[0]}" -> "{row[0]}" [style=invis];')
         for k in row:
-            fc = "white" if status[k] in ("verified", "error", "typo", "gap") else "black"
+            fc = "white" if status[k] in _WHITE_TEXT else "black"
             L.append(f'  "{k}" [fillcolor="{colors[status[k]]}", fontcolor="{fc}"];')
     for k, ds in deps.items():
         for d in ds:
@@ -123,7 +124,7 @@ def graph_dot(claims, colors: Mapping[str, str]) -> str:
     used = [v for v in _ORDER if v in set(status.values())]
     cells = "".join(
         f'<td bgcolor="{colors[v]}" border="1"><font color='
-        f'"{"white" if v in ("verified", "error", "typo", "gap") else "black"}">{v}</font></td>'
+        f'"{"white" if v in _WHITE_TEXT else "black"}">{v}</font></td>'
         for v in used)
     L.append(f'  label=<<table border="0" cellspacing="3" cellpadding="1"><tr>{cells}'
              '</tr></table>>; labelloc=b; fontsize=8;')
@@ -167,7 +168,7 @@ def _matplotlib(plt, claims, colors):
                                     "shrinkA": 6, "shrinkB": 6, "mutation_scale": 7})
     for k, (x, y) in pos.items():
         ax.text(x, y, k, ha="center", va="center", fontsize=8,
-                color="white" if status[k] in ("verified", "error", "typo", "gap") else "black",
+                color="white" if status[k] in _WHITE_TEXT else "black",
                 bbox={"boxstyle": "round,pad=0.2", "fc": colors[status[k]], "ec": "black",
                       "lw": 0.5})
     ax.set_xlim(0, COLUMN_IN)
