@@ -70,12 +70,12 @@ class StagePlan:
     safety_s: float | None = None
 
     def __post_init__(self) -> None:
-        for f in ("instances", "search_examples", "shrink_evals", "refine_evals"):
+        for f, low in (("instances", 1), ("search_examples", 1), ("shrink_evals", 0),
+                       ("refine_evals", 0)):
             v = getattr(self, f)
-            if not isinstance(v, int) or isinstance(v, bool) or v < (1 if f in (
-                    "instances", "search_examples") else 0):
+            if not isinstance(v, int) or isinstance(v, bool) or v < low:
                 raise InputError(f"budget {self.name!r}: {f} = {v!r}; it must be an integer "
-                                 f">= {1 if f in ('instances', 'search_examples') else 0}")
+                                 f">= {low}")
         if not self.scale > 0:
             raise InputError(f"budget {self.name!r}: scale = {self.scale!r}; it must be > 0")
         if self.safety_s is not None and not self.safety_s > 0:
